@@ -1,0 +1,269 @@
+/*
+ * tympan.h: the one public header of Tympan's C kernels (target CTympan).
+ *
+ * Each stage has a config struct (what the caller chooses), an opaque state
+ * (what the stage keeps between calls), and create / process / destroy
+ * functions. Every function returns a tympan_status. Memory is allocated only
+ * by *_create; process functions write only to caller buffers and to scratch
+ * owned by the handle, so a handle may be used by one thread at a time and
+ * different handles may be used on different threads concurrently.
+ *
+ * Sizes are explicit: every buffer argument is followed by its element count,
+ * and the count is checked before any work (TYMPAN_ELENGTH when it is wrong).
+ * The kernels never print and never perform I/O.
+ */
+#ifndef TYMPAN_H
+#define TYMPAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ status */
+
+typedef enum tympan_status {
+    TYMPAN_OK = 0,
+    TYMPAN_EINVAL = -1,      /* a configuration value or argument is invalid */
+    TYMPAN_ELENGTH = -2,     /* a buffer count does not match what the stage needs */
+    TYMPAN_ENOMEM = -3,      /* allocation failed (create only) */
+    TYMPAN_ENONFINITE = -4,  /* an input sample is NaN or infinite; nothing was consumed */
+    TYMPAN_EEMPTYBAND = -5,  /* a mel band covers no FFT bin (too many bands for the FFT size) */
+    TYMPAN_EFFT = -6         /* FFTW could not make a plan */
+} tympan_status;
+
+/* A static, human-readable description of a status code. Never NULL. */
+const char *tympan_status_message(tympan_status status);
+
+/* ------------------------------------------------------------------ framer */
+/*
+ * Turns a sample stream pushed in chunks of any size into frames of
+ * frame_length samples every hop_length samples, through a ring buffer.
+ * With lead_padding > 0 the stream is preceded by that many zeros (centred
+ * frames, librosa's center=True); tympan_framer_tail_padding tells how many
+ * trailing zeros a centred stream needs at its end.
+ */
+typedef struct tympan_framer_config {
+    size_t frame_length;  /* samples per frame, > 0 */
+    size_t hop_length;    /* samples between frame starts, > 0 */
+    size_t lead_padding;  /* zeros before the first sample, <= frame_length */
+} tympan_framer_config;
+
+typedef struct tympan_framer tympan_framer;
+
+tympan_status tympan_framer_create(const tympan_framer_config *config, tympan_framer **out);
+void tympan_framer_destroy(tympan_framer *framer);
+/* Back to the state just after create (lead zeros not yet consumed). */
+tympan_status tympan_framer_reset(tympan_framer *framer);
+/* Frames that become ready if sample_count more samples are written. */
+tympan_status tympan_framer_frames_for(const tympan_framer *framer, size_t sample_count,
+                                       size_t *frame_count);
+/* Writes samples until a frame is ready or the samples run out; *accepted
+ * tells how many were taken. samples may be NULL to write padding zeros,
+ * which do not count as real samples (see tympan_framer_tail_padding). */
+tympan_status tympan_framer_write(tympan_framer *framer, const float *samples,
+                                  size_t sample_count, size_t *accepted);
+/* 1 in *ready when a whole frame is waiting to be read. */
+tympan_status tympan_framer_ready(const tympan_framer *framer, int *ready);
+/* Copies the waiting frame (frame_count must equal frame_length) and moves
+ * on by hop_length. TYMPAN_EINVAL when no frame is ready. */
+tympan_status tympan_framer_read(tympan_framer *framer, float *frame, size_t frame_count);
+/* Zeros to append at the end of a centred stream so that every frame whose
+ * centre lies within the real samples is produced (0 when lead_padding is 0,
+ * and 0 when no real sample was written). */
+tympan_status tympan_framer_tail_padding(const tympan_framer *framer, size_t *zero_count);
+
+/* ------------------------------------------------------------------ window */
+/*
+ * Frame conditioning, in Kaldi's order: dither, DC removal, pre-emphasis,
+ * window. Works in place on one frame.
+ */
+typedef enum tympan_window_type {
+    TYMPAN_WINDOW_RECTANGULAR = 0,
+    TYMPAN_WINDOW_HANN_PERIODIC = 1,   /* 0.5 - 0.5 cos(2 pi n / N), scipy/librosa 'hann' */
+    TYMPAN_WINDOW_HANN_SYMMETRIC = 2,  /* 0.5 - 0.5 cos(2 pi n / (N - 1)) */
+    TYMPAN_WINDOW_HAMMING = 3,         /* 0.54 - 0.46 cos(2 pi n / (N - 1)), HTK and Kaldi */
+    TYMPAN_WINDOW_POVEY = 4            /* (0.5 - 0.5 cos(2 pi n / (N - 1)))^0.85, Kaldi */
+} tympan_window_type;
+
+typedef struct tympan_window_config {
+    size_t length;             /* samples per frame, > 0 */
+    tympan_window_type type;
+    float preemphasis;         /* 0 disables; x[n] -= k x[n-1], x[0] -= k x[0] (Kaldi/HTK) */
+    int remove_dc_offset;      /* nonzero: subtract the frame mean first */
+    float dither;              /* 0 disables; adds dither * N(0, 1) noise */
+    uint64_t dither_seed;      /* seed of the dither generator: same seed, same noise */
+} tympan_window_config;
+
+typedef struct tympan_window tympan_window;
+
+tympan_status tympan_window_create(const tympan_window_config *config, tympan_window **out);
+void tympan_window_destroy(tympan_window *window);
+/* Restarts the dither sequence from the seed. */
+tympan_status tympan_window_reset(tympan_window *window);
+tympan_status tympan_window_process(tympan_window *window, float *frame, size_t frame_count);
+/* The window coefficients (for tests and plots). */
+tympan_status tympan_window_coefficients(const tympan_window *window, float *out, size_t count);
+
+/* ---------------------------------------------------------------- spectrum */
+/*
+ * Real FFT through FFTW (single precision), then |X|^2 or |X|.
+ * A frame shorter than fft_size is zero-padded at its end.
+ * Planning is serialised by one process-wide lock; process is lock-free.
+ */
+typedef enum tympan_spectrum_kind {
+    TYMPAN_SPECTRUM_POWER = 0,
+    TYMPAN_SPECTRUM_MAGNITUDE = 1
+} tympan_spectrum_kind;
+
+typedef struct tympan_spectrum_config {
+    size_t fft_size;       /* even, >= 2 */
+    tympan_spectrum_kind kind;
+} tympan_spectrum_config;
+
+typedef struct tympan_spectrum tympan_spectrum;
+
+tympan_status tympan_spectrum_create(const tympan_spectrum_config *config, tympan_spectrum **out);
+void tympan_spectrum_destroy(tympan_spectrum *spectrum);
+/* frame: frame_count <= fft_size samples; bins: fft_size / 2 + 1 values. */
+tympan_status tympan_spectrum_process(tympan_spectrum *spectrum, const float *frame,
+                                      size_t frame_count, float *bins, size_t bin_count);
+
+/* -------------------------------------------------------------- filterbank */
+
+typedef enum tympan_mel_scale {
+    TYMPAN_MEL_SLANEY = 0,  /* linear below 1 kHz, logarithmic above (librosa default) */
+    TYMPAN_MEL_HTK = 1      /* 2595 log10(1 + f / 700) (HTK, Kaldi, librosa htk=True) */
+} tympan_mel_scale;
+
+typedef enum tympan_mel_norm {
+    TYMPAN_MEL_NORM_NONE = 0,
+    TYMPAN_MEL_NORM_SLANEY = 1  /* each triangle scaled to constant area: 2 / (f_right - f_left) */
+} tympan_mel_norm;
+
+typedef enum tympan_mel_shape {
+    TYMPAN_MEL_TRIANGLE_HZ = 0,  /* triangles linear in Hz between mel-spaced edges (librosa) */
+    TYMPAN_MEL_TRIANGLE_MEL = 1  /* triangles linear in mel (HTK, Kaldi) */
+} tympan_mel_shape;
+
+typedef struct tympan_filterbank_config {
+    double sample_rate;    /* Hz, > 0 */
+    size_t fft_size;       /* the spectrum has fft_size / 2 + 1 bins */
+    size_t band_count;     /* > 0 */
+    double min_frequency;  /* Hz, >= 0 */
+    double max_frequency;  /* Hz, <= sample_rate / 2, > min_frequency */
+    tympan_mel_scale scale;
+    tympan_mel_norm norm;
+    tympan_mel_shape shape;
+} tympan_filterbank_config;
+
+typedef struct tympan_filterbank tympan_filterbank;
+
+tympan_status tympan_mel_from_hz(tympan_mel_scale scale, double hz, double *mel);
+tympan_status tympan_hz_from_mel(tympan_mel_scale scale, double mel, double *hz);
+
+/* TYMPAN_EEMPTYBAND when some band would have no nonzero weight. */
+tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
+                                       tympan_filterbank **out);
+void tympan_filterbank_destroy(tympan_filterbank *filterbank);
+/* power: fft_size / 2 + 1 bins; mel: band_count values. Only each band's
+ * nonzero bins are visited. */
+tympan_status tympan_filterbank_process(const tympan_filterbank *filterbank, const float *power,
+                                        size_t power_count, float *mel, size_t mel_count);
+/* The dense band_count x (fft_size / 2 + 1) weight matrix, row-major (tests, plots). */
+tympan_status tympan_filterbank_weights(const tympan_filterbank *filterbank, float *out,
+                                        size_t count);
+
+/* --------------------------------------------------------------------- log */
+
+typedef enum tympan_log_kind {
+    TYMPAN_LOG_NONE = 0,      /* values pass through */
+    TYMPAN_LOG_NATURAL = 1,   /* ln(max(x, floor)) (Kaldi: floor = FLT_EPSILON) */
+    TYMPAN_LOG_DECIBEL = 2    /* 10 log10(max(x, amin)) - 10 log10(max(ref, amin)) (librosa) */
+} tympan_log_kind;
+
+typedef struct tympan_log_config {
+    tympan_log_kind kind;
+    float floor;      /* NATURAL: > 0 */
+    float amin;       /* DECIBEL: > 0 */
+    float reference;  /* DECIBEL: > 0, usually 1 */
+    float top_db;     /* DECIBEL: <= 0 disables; else values below (frame max - top_db) are raised to it */
+} tympan_log_config;
+
+typedef struct tympan_log tympan_log;
+
+tympan_status tympan_log_create(const tympan_log_config *config, tympan_log **out);
+void tympan_log_destroy(tympan_log *log);
+/* In place is allowed (values == out). */
+tympan_status tympan_log_process(const tympan_log *log, const float *values, float *out,
+                                 size_t count);
+
+/* -------------------------------------------------------------------- mfcc */
+/*
+ * Orthonormal DCT-II of band_count log-mel values, keeping the first
+ * coefficient_count, then optional liftering in the HTK/Kaldi convention:
+ * c[k] *= 1 + (lifter / 2) sin(pi k / lifter).
+ */
+typedef struct tympan_mfcc_config {
+    size_t band_count;         /* > 0 */
+    size_t coefficient_count;  /* 1 ... band_count */
+    float lifter;              /* 0 disables */
+} tympan_mfcc_config;
+
+typedef struct tympan_mfcc tympan_mfcc;
+
+tympan_status tympan_mfcc_create(const tympan_mfcc_config *config, tympan_mfcc **out);
+void tympan_mfcc_destroy(tympan_mfcc *mfcc);
+tympan_status tympan_mfcc_process(const tympan_mfcc *mfcc, const float *log_mel, size_t band_count,
+                                  float *coefficients, size_t coefficient_count);
+
+/* ------------------------------------------------------------------ stream */
+/*
+ * The whole front end behind one handle: framer -> window -> spectrum ->
+ * filterbank -> log -> (mfcc). Each output row is feature_count floats: the
+ * band_count (log-)mel values, or coefficient_count MFCCs when
+ * coefficient_count > 0. Pushing audio in chunks of any size produces exactly
+ * the rows that pushing it whole would.
+ */
+typedef struct tympan_stream_config {
+    tympan_framer_config framer;
+    tympan_window_config window;       /* window.length must equal framer.frame_length */
+    tympan_spectrum_config spectrum;   /* fft_size >= frame_length */
+    tympan_filterbank_config filterbank; /* fft_size must equal spectrum.fft_size */
+    tympan_log_config log;
+    tympan_mfcc_config mfcc;           /* coefficient_count 0: no MFCC, rows are mel bands */
+} tympan_stream_config;
+
+typedef struct tympan_stream tympan_stream;
+
+tympan_status tympan_stream_create(const tympan_stream_config *config, tympan_stream **out);
+void tympan_stream_destroy(tympan_stream *stream);
+/* Floats per output row. */
+tympan_status tympan_stream_feature_count(const tympan_stream *stream, size_t *count);
+/* Rows that pushing sample_count more samples will produce. */
+tympan_status tympan_stream_frames_for(const tympan_stream *stream, size_t sample_count,
+                                       size_t *frame_count);
+/* Rows that finish will produce. */
+tympan_status tympan_stream_frames_at_finish(const tympan_stream *stream, size_t *frame_count);
+/*
+ * Consumes all sample_count samples and writes the rows that became ready to
+ * features (capacity in floats, at least frames_for(sample_count) * feature_count).
+ * TYMPAN_ENONFINITE when any sample is NaN or infinite, TYMPAN_ELENGTH when the
+ * capacity is short: in both cases nothing is consumed and the stream is unchanged.
+ */
+tympan_status tympan_stream_push(tympan_stream *stream, const float *samples, size_t sample_count,
+                                 float *features, size_t capacity, size_t *frames_written);
+/* Ends the stream: pads a centred stream with zeros, writes the last rows,
+ * and returns the stream to its initial state for a new stream. */
+tympan_status tympan_stream_finish(tympan_stream *stream, float *features, size_t capacity,
+                                   size_t *frames_written);
+/* Drops buffered samples and restarts (dither too), as after create. */
+tympan_status tympan_stream_reset(tympan_stream *stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TYMPAN_H */

@@ -1,0 +1,158 @@
+/* The front end behind one handle: framer -> window -> spectrum -> filterbank -> log -> mfcc. */
+#include <math.h>
+#include "internal.h"
+
+struct tympan_stream {
+    tympan_framer *framer;
+    tympan_window *window;
+    tympan_spectrum *spectrum;
+    tympan_filterbank *filterbank;
+    tympan_log *log;
+    tympan_mfcc *mfcc;          /* NULL when rows are mel bands */
+    size_t frame_length;
+    size_t bin_count;
+    size_t band_count;
+    size_t feature_count;
+    float *frame;               /* frame_length */
+    float *bins;                /* bin_count */
+    float *mel;                 /* band_count */
+};
+
+void tympan_stream_destroy(tympan_stream *s) {
+    if (!s) return;
+    tympan_framer_destroy(s->framer);
+    tympan_window_destroy(s->window);
+    tympan_spectrum_destroy(s->spectrum);
+    tympan_filterbank_destroy(s->filterbank);
+    tympan_log_destroy(s->log);
+    tympan_mfcc_destroy(s->mfcc);
+    free(s->frame);
+    free(s->bins);
+    free(s->mel);
+    free(s);
+}
+
+tympan_status tympan_stream_create(const tympan_stream_config *config, tympan_stream **out) {
+    if (!config || !out) return TYMPAN_EINVAL;
+    *out = NULL;
+    size_t frame_length = config->framer.frame_length;
+    if (config->window.length != frame_length) return TYMPAN_EINVAL;
+    if (config->spectrum.fft_size < frame_length) return TYMPAN_EINVAL;
+    if (config->filterbank.fft_size != config->spectrum.fft_size) return TYMPAN_EINVAL;
+    int with_mfcc = config->mfcc.coefficient_count > 0;
+    if (with_mfcc && config->mfcc.band_count != config->filterbank.band_count) return TYMPAN_EINVAL;
+
+    tympan_stream *s = calloc(1, sizeof *s);
+    if (!s) return TYMPAN_ENOMEM;
+    tympan_status status;
+    if ((status = tympan_framer_create(&config->framer, &s->framer)) != TYMPAN_OK ||
+        (status = tympan_window_create(&config->window, &s->window)) != TYMPAN_OK ||
+        (status = tympan_spectrum_create(&config->spectrum, &s->spectrum)) != TYMPAN_OK ||
+        (status = tympan_filterbank_create(&config->filterbank, &s->filterbank)) != TYMPAN_OK ||
+        (status = tympan_log_create(&config->log, &s->log)) != TYMPAN_OK ||
+        (with_mfcc && (status = tympan_mfcc_create(&config->mfcc, &s->mfcc)) != TYMPAN_OK)) {
+        tympan_stream_destroy(s);
+        return status;
+    }
+    s->frame_length = frame_length;
+    s->bin_count = config->spectrum.fft_size / 2 + 1;
+    s->band_count = config->filterbank.band_count;
+    s->feature_count = with_mfcc ? config->mfcc.coefficient_count : s->band_count;
+    s->frame = tympan_alloc_floats(s->frame_length);
+    s->bins = tympan_alloc_floats(s->bin_count);
+    s->mel = tympan_alloc_floats(s->band_count);
+    if (!s->frame || !s->bins || !s->mel) { tympan_stream_destroy(s); return TYMPAN_ENOMEM; }
+    *out = s;
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_stream_feature_count(const tympan_stream *s, size_t *count) {
+    if (!s || !count) return TYMPAN_EINVAL;
+    *count = s->feature_count;
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_stream_frames_for(const tympan_stream *s, size_t sample_count,
+                                       size_t *frame_count) {
+    if (!s) return TYMPAN_EINVAL;
+    return tympan_framer_frames_for(s->framer, sample_count, frame_count);
+}
+
+tympan_status tympan_stream_frames_at_finish(const tympan_stream *s, size_t *frame_count) {
+    if (!s || !frame_count) return TYMPAN_EINVAL;
+    size_t zeros;
+    tympan_status status = tympan_framer_tail_padding(s->framer, &zeros);
+    if (status != TYMPAN_OK) return status;
+    return tympan_framer_frames_for(s->framer, zeros, frame_count);
+}
+
+/* One ready frame from the framer to one output row. */
+static tympan_status process_frame(tympan_stream *s, float *row) {
+    tympan_status status;
+    if ((status = tympan_framer_read(s->framer, s->frame, s->frame_length)) != TYMPAN_OK) return status;
+    if ((status = tympan_window_process(s->window, s->frame, s->frame_length)) != TYMPAN_OK) return status;
+    if ((status = tympan_spectrum_process(s->spectrum, s->frame, s->frame_length, s->bins,
+                                          s->bin_count)) != TYMPAN_OK)
+        return status;
+    if ((status = tympan_filterbank_process(s->filterbank, s->bins, s->bin_count, s->mel,
+                                            s->band_count)) != TYMPAN_OK)
+        return status;
+    if (!s->mfcc) return tympan_log_process(s->log, s->mel, row, s->band_count);
+    if ((status = tympan_log_process(s->log, s->mel, s->mel, s->band_count)) != TYMPAN_OK) return status;
+    return tympan_mfcc_process(s->mfcc, s->mel, s->band_count, row, s->feature_count);
+}
+
+/* Writes samples (NULL: padding zeros) through the framer, one row per ready frame. */
+static tympan_status run(tympan_stream *s, const float *samples, size_t count, float *features,
+                         size_t *frames_written) {
+    size_t rows = 0;
+    for (;;) {
+        int ready;
+        tympan_framer_ready(s->framer, &ready);
+        if (ready) {
+            tympan_status status = process_frame(s, features + rows * s->feature_count);
+            if (status != TYMPAN_OK) return status;
+            rows++;
+            continue;
+        }
+        if (count == 0) break;
+        size_t accepted;
+        tympan_framer_write(s->framer, samples, count, &accepted);
+        if (samples) samples += accepted;
+        count -= accepted;
+    }
+    *frames_written = rows;
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_stream_push(tympan_stream *s, const float *samples, size_t sample_count,
+                                 float *features, size_t capacity, size_t *frames_written) {
+    if (!s || !frames_written || (!samples && sample_count > 0)) return TYMPAN_EINVAL;
+    *frames_written = 0;
+    for (size_t i = 0; i < sample_count; i++)
+        if (!isfinite(samples[i])) return TYMPAN_ENONFINITE;
+    size_t frames;
+    tympan_framer_frames_for(s->framer, sample_count, &frames);
+    if (frames > 0 && (!features || capacity < frames * s->feature_count)) return TYMPAN_ELENGTH;
+    return run(s, samples, sample_count, features, frames_written);
+}
+
+tympan_status tympan_stream_finish(tympan_stream *s, float *features, size_t capacity,
+                                   size_t *frames_written) {
+    if (!s || !frames_written) return TYMPAN_EINVAL;
+    *frames_written = 0;
+    size_t zeros, frames;
+    tympan_framer_tail_padding(s->framer, &zeros);
+    tympan_framer_frames_for(s->framer, zeros, &frames);
+    if (frames > 0 && (!features || capacity < frames * s->feature_count)) return TYMPAN_ELENGTH;
+    tympan_status status = run(s, NULL, zeros, features, frames_written);
+    if (status != TYMPAN_OK) return status;
+    return tympan_stream_reset(s);
+}
+
+tympan_status tympan_stream_reset(tympan_stream *s) {
+    if (!s) return TYMPAN_EINVAL;
+    tympan_framer_reset(s->framer);
+    tympan_window_reset(s->window);
+    return TYMPAN_OK;
+}

@@ -1,0 +1,33 @@
+# Tympan: `make demo` runs the main job on bundled fixtures, `make test` runs the tests.
+# Both install the Debian packages they need first (scripts/bootstrap.sh).
+
+SWIFT ?= swift
+REFERENCE_VENV ?= .venv-reference
+OUT ?= out
+
+.PHONY: all bootstrap build demo test reference clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build -c release --product tympan
+
+demo: build
+	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(OUT)
+
+test: bootstrap
+	$(SWIFT) test
+
+# Regenerates fixtures/reference/ with pinned librosa and kaldi-native-fbank
+# (needs PyPI; the tests themselves never run Python).
+reference:
+	@command -v espeak-ng >/dev/null || (scripts/bootstrap.sh && apt-get install -y -qq espeak-ng >/dev/null)
+	python3 -m venv $(REFERENCE_VENV)
+	$(REFERENCE_VENV)/bin/pip install -q -r fixtures/reference/requirements.txt
+	$(REFERENCE_VENV)/bin/python fixtures/reference/make_reference.py
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,257 @@
+/// The analysis window applied to each frame.
+public enum WindowFunction: String, Sendable, CaseIterable, Codable {
+    case rectangular
+    /// Periodic Hann, `0.5 - 0.5 cos(2πn/N)` (scipy's and librosa's `hann`).
+    case hann
+    /// Symmetric Hann, `0.5 - 0.5 cos(2πn/(N-1))` (Kaldi's `hanning`).
+    case hannSymmetric
+    /// Symmetric Hamming, `0.54 - 0.46 cos(2πn/(N-1))` (HTK, Kaldi).
+    case hamming
+    /// Kaldi's default: symmetric Hann raised to the power 0.85.
+    case povey
+}
+
+/// Where frames sit relative to the samples.
+public enum FrameAlignment: String, Sendable, CaseIterable, Codable {
+    /// Frame `t` is centred on sample `t·hop` (librosa's `center=True`, zero padding):
+    /// a clip of `n` samples gives `1 + n / hop` frames.
+    case centered
+    /// Frame `t` starts at sample `t·hop` and only whole frames are kept
+    /// (Kaldi's and HTK's `snip_edges`): `1 + (n - frameLength) / hop` frames.
+    case snipEdges
+}
+
+public enum SpectrumKind: String, Sendable, CaseIterable, Codable {
+    /// `|X|²` (librosa `power=2`, Kaldi `use_power`).
+    case power
+    /// `|X|`.
+    case magnitude
+}
+
+public enum MelScale: String, Sendable, CaseIterable, Codable {
+    /// Slaney's Auditory Toolbox scale: linear below 1 kHz, logarithmic above (librosa default).
+    case slaney
+    /// `2595 log10(1 + f/700)` (HTK, Kaldi, librosa `htk=True`).
+    case htk
+}
+
+public enum MelNormalization: String, Sendable, CaseIterable, Codable {
+    case none
+    /// Each triangle scaled by `2 / (f_right - f_left)` (librosa `norm="slaney"`).
+    case slaney
+}
+
+public enum FilterShape: String, Sendable, CaseIterable, Codable {
+    /// Triangles linear in Hz between mel-spaced edges (librosa).
+    case triangleInHertz
+    /// Triangles linear in mel (HTK, Kaldi).
+    case triangleInMel
+}
+
+/// How mel energies are compressed.
+public enum LogCompression: Sendable, Equatable {
+    /// Linear mel energies.
+    case none
+    /// `ln(max(x, floor))` (Kaldi uses `floor = Float.ulpOfOne`).
+    case natural(floor: Float)
+    /// `10 log10(max(x, amin)) - 10 log10(max(reference, amin))`, as librosa's
+    /// `power_to_db`. With `topDB`, values below the frame's maximum minus
+    /// `topDB` are raised to it. librosa clips against the maximum of the whole
+    /// spectrogram, which a stream cannot know; Tympan clips each frame against
+    /// its own maximum.
+    case decibels(amin: Float, reference: Float, topDB: Float?)
+}
+
+/// Everything that decides the features: explicit, validated, and with named
+/// presets that reproduce librosa, Kaldi and HTK.
+///
+/// Defaults are the project's: 16 kHz, 25 ms frames (400), 10 ms hop (160),
+/// FFT 512, periodic Hann, centred frames, power spectrum, 64 Slaney mel bands
+/// over 0–8 kHz with Slaney normalisation, decibels (librosa's conventions).
+public struct FeatureConfiguration: Sendable, Equatable {
+    public var sampleRate: Int
+    /// Samples per analysis frame (the window length).
+    public var frameLength: Int
+    /// Samples between the starts of consecutive frames.
+    public var hopLength: Int
+    /// FFT length; frames shorter than this are zero-padded. Even, `>= frameLength`.
+    public var fftSize: Int
+    public var window: WindowFunction
+    public var alignment: FrameAlignment
+    /// Pre-emphasis coefficient in `[0, 1]`, applied per frame (Kaldi/HTK); 0 disables.
+    public var preemphasis: Float
+    /// Subtract each frame's mean before pre-emphasis (Kaldi).
+    public var removesDCOffset: Bool
+    /// Standard deviation of Gaussian dither added to each sample; 0 (the default) disables.
+    public var dither: Float
+    /// Seed of the dither noise: the same seed gives the same features.
+    public var ditherSeed: UInt64
+    public var spectrum: SpectrumKind
+    public var melBandCount: Int
+    public var minFrequency: Double
+    public var maxFrequency: Double
+    public var melScale: MelScale
+    public var melNormalization: MelNormalization
+    public var filterShape: FilterShape
+    public var logCompression: LogCompression
+    /// Number of MFCCs per frame; 0 means the features are the (log-)mel bands.
+    public var mfccCount: Int
+    /// Cepstral liftering in the HTK/Kaldi convention, `c[k] *= 1 + (L/2) sin(πk/L)`; 0 disables.
+    public var lifter: Float
+
+    public init(
+        sampleRate: Int = 16_000,
+        frameLength: Int = 400,
+        hopLength: Int = 160,
+        fftSize: Int = 512,
+        window: WindowFunction = .hann,
+        alignment: FrameAlignment = .centered,
+        preemphasis: Float = 0,
+        removesDCOffset: Bool = false,
+        dither: Float = 0,
+        ditherSeed: UInt64 = 0,
+        spectrum: SpectrumKind = .power,
+        melBandCount: Int = 64,
+        minFrequency: Double = 0,
+        maxFrequency: Double = 8_000,
+        melScale: MelScale = .slaney,
+        melNormalization: MelNormalization = .slaney,
+        filterShape: FilterShape = .triangleInHertz,
+        logCompression: LogCompression = .decibels(amin: 1e-10, reference: 1, topDB: 80),
+        mfccCount: Int = 0,
+        lifter: Float = 0
+    ) {
+        self.sampleRate = sampleRate
+        self.frameLength = frameLength
+        self.hopLength = hopLength
+        self.fftSize = fftSize
+        self.window = window
+        self.alignment = alignment
+        self.preemphasis = preemphasis
+        self.removesDCOffset = removesDCOffset
+        self.dither = dither
+        self.ditherSeed = ditherSeed
+        self.spectrum = spectrum
+        self.melBandCount = melBandCount
+        self.minFrequency = minFrequency
+        self.maxFrequency = maxFrequency
+        self.melScale = melScale
+        self.melNormalization = melNormalization
+        self.filterShape = filterShape
+        self.logCompression = logCompression
+        self.mfccCount = mfccCount
+        self.lifter = lifter
+    }
+
+    /// librosa: `melspectrogram(n_fft=512, hop_length=160, win_length=400,
+    /// window="hann", center=True, pad_mode="constant", power=2, n_mels=64,
+    /// fmax=8000)` then `power_to_db` (amin 1e-10, top_db 80, per frame).
+    /// With `mfccCount > 0` it is `librosa.feature.mfcc` (orthonormal DCT-II, no lifter).
+    public static let librosa = FeatureConfiguration()
+
+    /// Kaldi's `compute-fbank-feats` (and kaldi-native-fbank) with dither off:
+    /// Povey window, DC removal, pre-emphasis 0.97, snip edges, FFT rounded up
+    /// to 512, mel-domain triangles on Kaldi's mel scale from 20 Hz to Nyquist,
+    /// power spectrum, `ln(max(x, FLT_EPSILON))`. Band count is the project's 64.
+    public static let kaldi = FeatureConfiguration(
+        window: .povey, alignment: .snipEdges, preemphasis: 0.97, removesDCOffset: true,
+        minFrequency: 20, melScale: .htk, melNormalization: .none, filterShape: .triangleInMel,
+        logCompression: .natural(floor: Float.ulpOfOne))
+
+    /// HTK-style MFCCs as Kaldi computes them with HTK's settings: Hamming
+    /// window, pre-emphasis 0.97, no DC removal, snip edges, 26 mel-domain
+    /// triangles from 0 Hz to Nyquist, natural log, 13 cepstra with lifter 22.
+    public static let htk = FeatureConfiguration(
+        window: .hamming, alignment: .snipEdges, preemphasis: 0.97, melBandCount: 26,
+        melScale: .htk, melNormalization: .none, filterShape: .triangleInMel,
+        logCompression: .natural(floor: Float.ulpOfOne), mfccCount: 13, lifter: 22)
+
+    /// Floats per output frame: `mfccCount` when it is positive, else `melBandCount`.
+    public var featureCount: Int { mfccCount > 0 ? mfccCount : melBandCount }
+
+    /// Zeros that precede the first sample in centred alignment, so that frame
+    /// `t`'s window is centred on sample `t·hop` (librosa's layout for a window
+    /// shorter than the FFT).
+    public var leadPadding: Int {
+        alignment == .centered ? fftSize / 2 - (fftSize - frameLength) / 2 : 0
+    }
+
+    /// The sample on which frame `frame`'s window is centred: `frame·hop` for
+    /// `.centered` (an even frame length), `frame·hop + frameLength/2` for `.snipEdges`.
+    public func centerSample(ofFrame frame: Int) -> Int {
+        let start = frame * hopLength - leadPadding
+        return start + frameLength / 2
+    }
+
+    /// How many frames a one-shot computation over `sampleCount` samples makes.
+    public func frameCount(forSampleCount sampleCount: Int) -> Int {
+        guard sampleCount > 0 else { return 0 }
+        switch alignment {
+        case .centered: return 1 + sampleCount / hopLength
+        case .snipEdges: return sampleCount < frameLength ? 0 : 1 + (sampleCount - frameLength) / hopLength
+        }
+    }
+
+    /// Throws `TympanError.invalidConfiguration` naming the first bad field and its value.
+    public func validate() throws(TympanError) {
+        func fail(_ field: String, _ value: Any, _ reason: String) -> TympanError {
+            .invalidConfiguration(field: field, value: "\(value)", reason: reason)
+        }
+        guard sampleRate > 0 else { throw fail("sampleRate", sampleRate, "must be positive") }
+        guard frameLength > 0 else { throw fail("frameLength", frameLength, "must be positive") }
+        guard hopLength > 0 else { throw fail("hopLength", hopLength, "must be positive") }
+        guard fftSize >= 2, fftSize % 2 == 0 else {
+            throw fail("fftSize", fftSize, "must be even and at least 2")
+        }
+        guard fftSize >= frameLength else {
+            throw fail("fftSize", fftSize, "is smaller than frameLength \(frameLength)")
+        }
+        guard fftSize <= 1 << 24 else { throw fail("fftSize", fftSize, "is larger than 2^24") }
+        guard preemphasis.isFinite, (0...1).contains(preemphasis) else {
+            throw fail("preemphasis", preemphasis, "must be in 0...1")
+        }
+        guard dither.isFinite, dither >= 0 else { throw fail("dither", dither, "must be finite and >= 0") }
+        guard melBandCount > 0 else { throw fail("melBandCount", melBandCount, "must be positive") }
+        guard minFrequency.isFinite, minFrequency >= 0 else {
+            throw fail("minFrequency", minFrequency, "must be finite and >= 0")
+        }
+        let nyquist = Double(sampleRate) / 2
+        guard maxFrequency.isFinite, maxFrequency <= nyquist else {
+            throw fail("maxFrequency", maxFrequency, "is above the Nyquist frequency \(nyquist) Hz")
+        }
+        guard maxFrequency > minFrequency else {
+            throw fail("maxFrequency", maxFrequency, "must be above minFrequency \(minFrequency)")
+        }
+        switch logCompression {
+        case .none: break
+        case let .natural(floor):
+            guard floor.isFinite, floor > 0 else { throw fail("logCompression.floor", floor, "must be > 0") }
+        case let .decibels(amin, reference, topDB):
+            guard amin.isFinite, amin > 0 else { throw fail("logCompression.amin", amin, "must be > 0") }
+            guard reference.isFinite, reference > 0 else {
+                throw fail("logCompression.reference", reference, "must be > 0")
+            }
+            if let topDB {
+                guard topDB.isFinite, topDB > 0 else { throw fail("logCompression.topDB", topDB, "must be > 0") }
+            }
+        }
+        guard mfccCount >= 0, mfccCount <= melBandCount else {
+            throw fail("mfccCount", mfccCount, "must be in 0...melBandCount (\(melBandCount))")
+        }
+        guard lifter.isFinite, lifter >= 0 else { throw fail("lifter", lifter, "must be finite and >= 0") }
+        guard Kernels.filterbankHasNoEmptyBand(self) else {
+            throw fail("melBandCount", melBandCount,
+                       "too many bands for fftSize \(fftSize) at \(sampleRate) Hz over "
+                           + "\(minFrequency)-\(maxFrequency) Hz: some band covers no FFT bin")
+        }
+    }
+}
+
+extension FeatureConfiguration {
+    /// The mel filterbank as a dense `melBandCount × (fftSize/2 + 1)` row-major
+    /// matrix (librosa's `filters.mel` layout), for inspection and plots.
+    public func melFilterbank() throws(TympanError) -> [Float] {
+        try validate()
+        return try Kernels.filterbankWeights(self)
+    }
+}

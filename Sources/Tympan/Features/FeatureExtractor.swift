@@ -1,0 +1,94 @@
+/// Turns audio into features, streaming: `append` returns the frames that
+/// became ready, `finish` flushes the last ones. Feeding audio in chunks of any
+/// size gives bit-identical frames to feeding it whole.
+///
+/// One extractor is used by one thread at a time; any number of extractors
+/// may run concurrently on different threads.
+///
+/// Non-finite samples (NaN, ±infinity) are rejected: the call throws
+/// `TympanError.nonFiniteSample` with the index of the first bad sample and
+/// consumes nothing of that buffer, so the stream is as it was before the call.
+public final class FeatureExtractor {
+    public let configuration: FeatureConfiguration
+    private let stream: Kernels.Stream
+    /// Stream index of the next frame to be produced.
+    public private(set) var nextFrame = 0
+
+    public init(configuration: FeatureConfiguration = .librosa) throws(TympanError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.stream = try Kernels.Stream(configuration)
+    }
+
+    public var featureCount: Int { configuration.featureCount }
+
+    /// Pushes samples (mono, at `configuration.sampleRate`, nominally in [-1, 1]).
+    public func append(_ samples: [Float]) throws(TympanError) -> FeatureFrames {
+        do {
+            return try samples.withUnsafeBufferPointer { buffer throws(TympanError) in
+                try append(buffer)
+            }
+        }
+    }
+
+    public func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> FeatureFrames {
+        let frames = stream.framesFor(sampleCount: samples.count)
+        var output = [Float](repeating: 0, count: frames * featureCount)
+        let written = try output.withUnsafeMutableBufferPointer { out throws(TympanError) in
+            try stream.push(samples, into: out)
+        }
+        guard let written else {
+            let index = samples.firstIndex { !$0.isFinite } ?? 0
+            throw .nonFiniteSample(index: index, value: samples[index])
+        }
+        return emit(output, written)
+    }
+
+    /// Ends the stream: pads centred frames past the end, returns the last
+    /// frames, and makes the extractor ready for a new stream (frame 0 again).
+    /// A stream that received no samples produces no frames.
+    public func finish() throws(TympanError) -> FeatureFrames {
+        var output = [Float](repeating: 0, count: stream.framesAtFinish() * featureCount)
+        let written = try output.withUnsafeMutableBufferPointer { out throws(TympanError) in
+            try stream.finish(into: out)
+        }
+        let frames = emit(output, written)
+        nextFrame = 0
+        return frames
+    }
+
+    /// Drops buffered audio and starts a new stream.
+    public func reset() {
+        stream.reset()
+        nextFrame = 0
+    }
+
+    /// One shot: the features of a whole clip, as a fresh stream.
+    /// Throws `TympanError.emptyInput` for an empty clip.
+    public func features(of samples: [Float]) throws(TympanError) -> FeatureFrames {
+        guard !samples.isEmpty else { throw .emptyInput }
+        reset()
+        var frames = try append(samples)
+        do {
+            frames.append(try finish())
+        } catch {
+            reset()
+            throw error
+        }
+        return frames
+    }
+
+    private func emit(_ output: [Float], _ written: Int) -> FeatureFrames {
+        precondition(written * featureCount == output.count, "frame count changed during a call")
+        let frames = FeatureFrames(featureCount: featureCount, firstFrame: nextFrame, values: output)
+        nextFrame += written
+        return frames
+    }
+}
+
+extension FeatureConfiguration {
+    /// One shot: the features of a whole clip with this configuration.
+    public func features(of samples: [Float]) throws(TympanError) -> FeatureFrames {
+        try FeatureExtractor(configuration: self).features(of: samples)
+    }
+}

@@ -1,0 +1,131 @@
+// The one place that talks to the C kernels.
+internal import CTympan
+
+enum Kernels {
+    static func error(_ status: tympan_status) -> TympanError {
+        .kernel(status: Int(status.rawValue), message: String(cString: tympan_status_message(status)))
+    }
+
+    static func check(_ status: tympan_status) throws(TympanError) {
+        if status != TYMPAN_OK { throw error(status) }
+    }
+
+    static func filterbankConfig(_ c: FeatureConfiguration) -> tympan_filterbank_config {
+        tympan_filterbank_config(
+            sample_rate: Double(c.sampleRate), fft_size: c.fftSize, band_count: c.melBandCount,
+            min_frequency: c.minFrequency, max_frequency: c.maxFrequency,
+            scale: c.melScale == .slaney ? TYMPAN_MEL_SLANEY : TYMPAN_MEL_HTK,
+            norm: c.melNormalization == .slaney ? TYMPAN_MEL_NORM_SLANEY : TYMPAN_MEL_NORM_NONE,
+            shape: c.filterShape == .triangleInHertz ? TYMPAN_MEL_TRIANGLE_HZ : TYMPAN_MEL_TRIANGLE_MEL)
+    }
+
+    /// False when some mel band would have no nonzero weight.
+    static func filterbankHasNoEmptyBand(_ c: FeatureConfiguration) -> Bool {
+        var config = filterbankConfig(c)
+        var handle: OpaquePointer?
+        let status = tympan_filterbank_create(&config, &handle)
+        tympan_filterbank_destroy(handle)
+        return status != TYMPAN_EEMPTYBAND
+    }
+
+    /// The dense melBandCount × (fftSize/2 + 1) weight matrix, row-major.
+    static func filterbankWeights(_ c: FeatureConfiguration) throws(TympanError) -> [Float] {
+        var config = filterbankConfig(c)
+        var handle: OpaquePointer?
+        try check(tympan_filterbank_create(&config, &handle))
+        defer { tympan_filterbank_destroy(handle) }
+        let count = c.melBandCount * (c.fftSize / 2 + 1)
+        var weights = [Float](repeating: 0, count: count)
+        try check(weights.withUnsafeMutableBufferPointer {
+            tympan_filterbank_weights(handle, $0.baseAddress, count)
+        })
+        return weights
+    }
+
+    static func windowType(_ w: WindowFunction) -> tympan_window_type {
+        switch w {
+        case .rectangular: TYMPAN_WINDOW_RECTANGULAR
+        case .hann: TYMPAN_WINDOW_HANN_PERIODIC
+        case .hannSymmetric: TYMPAN_WINDOW_HANN_SYMMETRIC
+        case .hamming: TYMPAN_WINDOW_HAMMING
+        case .povey: TYMPAN_WINDOW_POVEY
+        }
+    }
+
+    static func logConfig(_ l: LogCompression) -> tympan_log_config {
+        switch l {
+        case .none:
+            tympan_log_config(kind: TYMPAN_LOG_NONE, floor: 0, amin: 0, reference: 0, top_db: 0)
+        case let .natural(floor):
+            tympan_log_config(kind: TYMPAN_LOG_NATURAL, floor: floor, amin: 0, reference: 0, top_db: 0)
+        case let .decibels(amin, reference, topDB):
+            tympan_log_config(kind: TYMPAN_LOG_DECIBEL, floor: 0, amin: amin, reference: reference,
+                              top_db: topDB ?? 0)
+        }
+    }
+
+    static func streamConfig(_ c: FeatureConfiguration) -> tympan_stream_config {
+        tympan_stream_config(
+            framer: tympan_framer_config(
+                frame_length: c.frameLength, hop_length: c.hopLength, lead_padding: c.leadPadding),
+            window: tympan_window_config(
+                length: c.frameLength, type: windowType(c.window), preemphasis: c.preemphasis,
+                remove_dc_offset: c.removesDCOffset ? 1 : 0, dither: c.dither, dither_seed: c.ditherSeed),
+            spectrum: tympan_spectrum_config(
+                fft_size: c.fftSize, kind: c.spectrum == .power ? TYMPAN_SPECTRUM_POWER : TYMPAN_SPECTRUM_MAGNITUDE),
+            filterbank: filterbankConfig(c),
+            log: logConfig(c.logCompression),
+            mfcc: tympan_mfcc_config(
+                band_count: c.melBandCount, coefficient_count: c.mfccCount, lifter: c.lifter))
+    }
+
+    /// Owns one `tympan_stream`.
+    final class Stream {
+        private let handle: OpaquePointer
+        let featureCount: Int
+
+        init(_ configuration: FeatureConfiguration) throws(TympanError) {
+            var config = Kernels.streamConfig(configuration)
+            var handle: OpaquePointer?
+            try Kernels.check(tympan_stream_create(&config, &handle))
+            guard let handle else { throw Kernels.error(TYMPAN_ENOMEM) }
+            self.handle = handle
+            self.featureCount = configuration.featureCount
+        }
+
+        deinit { tympan_stream_destroy(handle) }
+
+        func framesFor(sampleCount: Int) -> Int {
+            var frames = 0
+            _ = tympan_stream_frames_for(handle, sampleCount, &frames)
+            return frames
+        }
+
+        func framesAtFinish() -> Int {
+            var frames = 0
+            _ = tympan_stream_frames_at_finish(handle, &frames)
+            return frames
+        }
+
+        /// Pushes samples and writes ready rows at `output`. Returns rows written,
+        /// or nil when a sample is not finite (nothing consumed).
+        func push(_ samples: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>)
+            throws(TympanError) -> Int?
+        {
+            var written = 0
+            let status = tympan_stream_push(handle, samples.baseAddress, samples.count,
+                                            output.baseAddress, output.count, &written)
+            if status == TYMPAN_ENONFINITE { return nil }
+            try Kernels.check(status)
+            return written
+        }
+
+        func finish(into output: UnsafeMutableBufferPointer<Float>) throws(TympanError) -> Int {
+            var written = 0
+            try Kernels.check(tympan_stream_finish(handle, output.baseAddress, output.count, &written))
+            return written
+        }
+
+        func reset() { _ = tympan_stream_reset(handle) }
+    }
+}

@@ -1,0 +1,34 @@
+/// Every error Tympan throws. Each case carries the offending value, so the
+/// message says what was wrong and with what.
+public enum TympanError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A configuration field has a value the pipeline cannot use.
+    case invalidConfiguration(field: String, value: String, reason: String)
+    /// A one-shot computation was given no samples.
+    case emptyInput
+    /// A sample is NaN or infinite. `index` counts from the start of the
+    /// buffer passed to the call that threw; nothing of that buffer was consumed.
+    case nonFiniteSample(index: Int, value: Float)
+    /// An audio file could not be opened or read.
+    case unreadableAudio(path: String, reason: String)
+    /// Audio has a different sample rate than the pipeline was configured for.
+    case sampleRateMismatch(path: String, found: Int, expected: Int)
+    /// A C kernel returned a status the Swift layer did not expect (a bug).
+    case kernel(status: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(field, value, reason):
+            return "invalid \(field) \(value): \(reason)"
+        case .emptyInput:
+            return "no samples: a one-shot feature computation needs at least one sample"
+        case let .nonFiniteSample(index, value):
+            return "sample \(index) is \(value): samples must be finite (nothing of this buffer was consumed)"
+        case let .unreadableAudio(path, reason):
+            return "cannot read audio '\(path)': \(reason)"
+        case let .sampleRateMismatch(path, found, expected):
+            return "'\(path)' is \(found) Hz but the pipeline is configured for \(expected) Hz"
+        case let .kernel(status, message):
+            return "kernel error \(status): \(message)"
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Tympan builds against, when they are missing.
+# Run as root on a fresh Debian machine (as CI does); otherwise it prints the
+# command to run.
+set -euo pipefail
+
+packages=(libfftw3-dev libsndfile1-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "bootstrap: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
