@@ -19,7 +19,8 @@ demo: build
 	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(OUT)
 
 test: bootstrap
-	$(SWIFT) test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
 
 # Regenerates fixtures/reference/ with pinned librosa and kaldi-native-fbank
 # (needs PyPI; the tests themselves never run Python).

@@ -1,4 +1,5 @@
 /* Mel filterbank: triangles built once at create, applied sparsely. */
+#include <float.h>
 #include <math.h>
 #include "internal.h"
 
@@ -145,7 +146,9 @@ tympan_status tympan_filterbank_process(const tympan_filterbank *fb, const float
         const float *p = power + fb->first_bin[b];
         float sum = 0.0f;
         for (size_t j = 0; j < fb->width[b]; j++) sum += w[j] * p[j];
-        mel[b] = sum;
+        /* Saturate: absurdly loud (finite) input must not turn into inf and
+         * then into NaN further down (inf - inf in the DCT). */
+        mel[b] = sum < FLT_MAX ? sum : FLT_MAX;
     }
     return TYMPAN_OK;
 }

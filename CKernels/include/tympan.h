@@ -169,7 +169,7 @@ tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
                                        tympan_filterbank **out);
 void tympan_filterbank_destroy(tympan_filterbank *filterbank);
 /* power: fft_size / 2 + 1 bins; mel: band_count values. Only each band's
- * nonzero bins are visited. */
+ * nonzero bins are visited. Energies saturate at FLT_MAX (never inf). */
 tympan_status tympan_filterbank_process(const tympan_filterbank *filterbank, const float *power,
                                         size_t power_count, float *mel, size_t mel_count);
 /* The dense band_count x (fft_size / 2 + 1) weight matrix, row-major (tests, plots). */

@@ -2,7 +2,7 @@ import CSndFile
 import Tympan
 
 /// Audio read from a file: mono, 32-bit float, at the file's own sample rate.
-public struct AudioClip: Sendable, Equatable {
+public struct AudioClip: Sendable, Equatable, CustomStringConvertible {
     /// Mono samples, nominally in [-1, 1] (channels are averaged).
     public var samples: [Float]
     public var sampleRate: Int
@@ -16,6 +16,10 @@ public struct AudioClip: Sendable, Equatable {
     }
 
     public var duration: Double { Double(samples.count) / Double(sampleRate) }
+
+    public var description: String {
+        "AudioClip(\(samples.count) samples at \(sampleRate) Hz, \(channelCount) channel(s) mixed to mono)"
+    }
 }
 
 /// Reads WAV, FLAC, OGG and the other formats libsndfile knows. Read-only:
