@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test reference clean
+.PHONY: all bootstrap build demo test bench reference clean
 
 all: build
 
@@ -21,6 +21,10 @@ demo: build
 test: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Benchmarks (a separate package; see Benchmarks/README.md).
+bench: bootstrap
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
 # Regenerates fixtures/reference/ with pinned librosa and kaldi-native-fbank
 # (needs PyPI; the tests themselves never run Python).

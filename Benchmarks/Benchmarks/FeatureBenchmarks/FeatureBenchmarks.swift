@@ -1,0 +1,51 @@
+import Benchmark
+import Tympan
+
+/// 10 s of deterministic noise at 16 kHz: the spectrum content does not change
+/// the work per frame, only its length does.
+let tenSeconds: [Float] = {
+    var state: UInt32 = 12345
+    return (0..<160_000).map { _ in
+        state = state &* 1_664_525 &+ 1_013_904_223
+        return Float(Int32(bitPattern: state)) / Float(Int32.max) * 0.1
+    }
+}()
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        maxDuration: .seconds(3))
+
+    // 1000 frames per iteration (10 s of audio at a 10 ms hop).
+    Benchmark("Log-mel 64, librosa preset, 10 s one-shot") { benchmark in
+        let extractor = try FeatureExtractor(configuration: .librosa)
+        for _ in benchmark.scaledIterations {
+            blackHole(try extractor.features(of: tenSeconds))
+        }
+    }
+
+    Benchmark("Log-mel 64, Kaldi preset, 10 s one-shot") { benchmark in
+        let extractor = try FeatureExtractor(configuration: .kaldi)
+        for _ in benchmark.scaledIterations {
+            blackHole(try extractor.features(of: tenSeconds))
+        }
+    }
+
+    Benchmark("MFCC 13, HTK preset, 10 s one-shot") { benchmark in
+        let extractor = try FeatureExtractor(configuration: .htk)
+        for _ in benchmark.scaledIterations {
+            blackHole(try extractor.features(of: tenSeconds))
+        }
+    }
+
+    // Steady-state streaming: 1600-sample chunks (100 ms), 10 frames each.
+    Benchmark("Streaming log-mel, 100 ms chunks") { benchmark in
+        let extractor = try FeatureExtractor(configuration: .librosa)
+        let chunk = Array(tenSeconds[0..<1600])
+        _ = try extractor.append(chunk)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try extractor.append(chunk))
+        }
+    }
+}
