@@ -81,6 +81,25 @@ import Tympan
         }
     }
 
+    @Test("centerSample(ofFrame:): an impulse at sample 1600 peaks in the frame centred on it")
+    func frameCentres() throws {
+        var impulse = [Float](repeating: 0, count: 4000)
+        impulse[1600] = 1
+        var centred = FeatureConfiguration.librosa
+        centred.logCompression = .none
+        var snipped = FeatureConfiguration.kaldi
+        snipped.hopLength = 100  // frames start at 0, 100, ...: frame 14 is centred on 1600
+        snipped.logCompression = .none
+        for configuration in [centred, snipped] {
+            let frames = try configuration.features(of: impulse)
+            let energy = (0..<frames.frameCount).map { frames[$0].reduce(0, +) }
+            let loudest = energy.indices.max { energy[$0] < energy[$1] }!
+            #expect(configuration.centerSample(ofFrame: loudest) == 1600, "\(configuration.alignment)")
+        }
+        #expect(FeatureConfiguration.librosa.centerSample(ofFrame: 3) == 480)
+        #expect(FeatureConfiguration.kaldi.centerSample(ofFrame: 3) == 680)
+    }
+
     @Test("A stream that received nothing finishes with no frames")
     func emptyStream() throws {
         let extractor = try FeatureExtractor()
