@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test bench reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures bench fixtures reference clean
 
 all: build
 
@@ -18,9 +18,19 @@ build: bootstrap
 demo: build
 	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(OUT)
 
-test: bootstrap
+test: test-swift test-fixtures
+
+test-swift: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The scene generator's own tests (reproducible bytes, sane labels, audible events).
+test-fixtures: bootstrap
+	cd fixtures/generate && "$$(../../scripts/python-env.sh)" -m pytest -q test_fixtures.py
+
+# Writes all synthetic splits (train and validation are not committed) and the gallery.
+fixtures: bootstrap
+	cd fixtures/generate && py="$$(../../scripts/python-env.sh)" && "$$py" generate.py && "$$py" gallery.py
 
 # Benchmarks (a separate package; see Benchmarks/README.md).
 bench: bootstrap
