@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures bench fixtures reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures bench fixtures fixtures-real reference clean
 
 all: build
 
@@ -26,11 +26,16 @@ test-swift: bootstrap
 
 # The scene generator's own tests (reproducible bytes, sane labels, audible events).
 test-fixtures: bootstrap
-	cd fixtures/generate && "$$(../../scripts/python-env.sh)" -m pytest -q test_fixtures.py
+	"$$(scripts/python-env.sh)" -m pytest -q fixtures/generate/test_fixtures.py fixtures/real/test_real.py
 
 # Writes all synthetic splits (train and validation are not committed) and the gallery.
 fixtures: bootstrap
 	cd fixtures/generate && py="$$(../../scripts/python-env.sh)" && "$$py" generate.py && "$$py" gallery.py
+
+# Downloads the Debian packages of the real-recording dev set and rebuilds it
+# (audio in fixtures/real/audio/, not committed).
+fixtures-real: bootstrap
+	PYTHON="$$(scripts/python-env.sh)" fixtures/real/fetch.sh
 
 # Benchmarks (a separate package; see Benchmarks/README.md).
 bench: bootstrap
