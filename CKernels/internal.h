@@ -20,4 +20,11 @@ static inline float *tympan_alloc_floats(size_t count) {
 
 #define TYMPAN_PI 3.14159265358979323846
 
+/* Coefficient n of a window of the given length (window.c). */
+double tympan_window_value(tympan_window_type type, size_t n, size_t length);
+
+/* FFTW planning is serialised by one lock (spectrum.c). */
+void tympan_planner_lock(void);
+void tympan_planner_unlock(void);
+
 #endif

@@ -8,6 +8,9 @@
  * Every plan and destroy in the process goes through this one lock. */
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
+void tympan_planner_lock(void) { pthread_mutex_lock(&planner_lock); }
+void tympan_planner_unlock(void) { pthread_mutex_unlock(&planner_lock); }
+
 struct tympan_spectrum {
     size_t fft_size;
     tympan_spectrum_kind kind;
@@ -32,9 +35,9 @@ tympan_status tympan_spectrum_create(const tympan_spectrum_config *config, tympa
     if (!s->input || !s->output) { tympan_spectrum_destroy(s); return TYMPAN_ENOMEM; }
     /* FFTW_ESTIMATE: the plan does not depend on timing, so every handle
      * computes bit-identical spectra. */
-    pthread_mutex_lock(&planner_lock);
+    tympan_planner_lock();
     s->plan = fftwf_plan_dft_r2c_1d((int)config->fft_size, s->input, s->output, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&planner_lock);
+    tympan_planner_unlock();
     if (!s->plan) { tympan_spectrum_destroy(s); return TYMPAN_EFFT; }
     *out = s;
     return TYMPAN_OK;
@@ -43,9 +46,9 @@ tympan_status tympan_spectrum_create(const tympan_spectrum_config *config, tympa
 void tympan_spectrum_destroy(tympan_spectrum *s) {
     if (!s) return;
     if (s->plan) {
-        pthread_mutex_lock(&planner_lock);
+        tympan_planner_lock();
         fftwf_destroy_plan(s->plan);
-        pthread_mutex_unlock(&planner_lock);
+        tympan_planner_unlock();
     }
     free(s->input);
     free(s->output);

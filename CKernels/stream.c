@@ -9,11 +9,19 @@ struct tympan_stream {
     tympan_filterbank *filterbank;
     tympan_log *log;
     tympan_mfcc *mfcc;          /* NULL when rows are mel bands */
+    tympan_descriptors *descriptors;  /* NULL without descriptors */
+    tympan_background *background;
     size_t frame_length;
     size_t bin_count;
     size_t band_count;
+    size_t base_count;          /* mel bands or MFCCs per row */
+    size_t descriptor_count;    /* descriptor values per row (0 without) */
+    size_t band_count_d;        /* descriptor bands */
     size_t feature_count;
     float *frame;               /* frame_length */
+    float *raw;                 /* frame_length: the frame before windowing */
+    float *levels;              /* 1 + band_count_d: background channels in */
+    float *estimates;           /* 1 + band_count_d: backgrounds out */
     float *bins;                /* bin_count */
     float *mel;                 /* band_count */
 };
@@ -26,7 +34,12 @@ void tympan_stream_destroy(tympan_stream *s) {
     tympan_filterbank_destroy(s->filterbank);
     tympan_log_destroy(s->log);
     tympan_mfcc_destroy(s->mfcc);
+    tympan_descriptors_destroy(s->descriptors);
+    tympan_background_destroy(s->background);
     free(s->frame);
+    free(s->raw);
+    free(s->levels);
+    free(s->estimates);
     free(s->bins);
     free(s->mel);
     free(s);
@@ -41,6 +54,16 @@ tympan_status tympan_stream_create(const tympan_stream_config *config, tympan_st
     if (config->filterbank.fft_size != config->spectrum.fft_size) return TYMPAN_EINVAL;
     int with_mfcc = config->mfcc.coefficient_count > 0;
     if (with_mfcc && config->mfcc.band_count != config->filterbank.band_count) return TYMPAN_EINVAL;
+    int with_descriptors = config->with_descriptors != 0;
+    tympan_background_config background = config->background;
+    if (with_descriptors) {
+        const tympan_descriptors_config *d = &config->descriptors;
+        if (config->spectrum.kind != TYMPAN_SPECTRUM_POWER || d->frame_length != frame_length ||
+            d->fft_size != config->spectrum.fft_size || d->mel_band_count != config->filterbank.band_count ||
+            d->window != config->window.type || d->sample_rate != config->filterbank.sample_rate)
+            return TYMPAN_EINVAL;
+        background.channel_count = 1 + d->band_count;
+    }
 
     tympan_stream *s = calloc(1, sizeof *s);
     if (!s) return TYMPAN_ENOMEM;
@@ -50,18 +73,33 @@ tympan_status tympan_stream_create(const tympan_stream_config *config, tympan_st
         (status = tympan_spectrum_create(&config->spectrum, &s->spectrum)) != TYMPAN_OK ||
         (status = tympan_filterbank_create(&config->filterbank, &s->filterbank)) != TYMPAN_OK ||
         (status = tympan_log_create(&config->log, &s->log)) != TYMPAN_OK ||
-        (with_mfcc && (status = tympan_mfcc_create(&config->mfcc, &s->mfcc)) != TYMPAN_OK)) {
+        (with_mfcc && (status = tympan_mfcc_create(&config->mfcc, &s->mfcc)) != TYMPAN_OK) ||
+        (with_descriptors &&
+         ((status = tympan_descriptors_create(&config->descriptors, &s->descriptors)) != TYMPAN_OK ||
+          (status = tympan_background_create(&background, &s->background)) != TYMPAN_OK))) {
         tympan_stream_destroy(s);
         return status;
     }
     s->frame_length = frame_length;
     s->bin_count = config->spectrum.fft_size / 2 + 1;
     s->band_count = config->filterbank.band_count;
-    s->feature_count = with_mfcc ? config->mfcc.coefficient_count : s->band_count;
+    s->base_count = with_mfcc ? config->mfcc.coefficient_count : s->band_count;
+    if (with_descriptors) {
+        tympan_descriptors_count(s->descriptors, &s->descriptor_count);
+        s->band_count_d = config->descriptors.band_count;
+    }
+    /* Descriptors, then background, level above it, and each band above its own. */
+    s->feature_count = s->base_count + (with_descriptors ? s->descriptor_count + 2 + s->band_count_d : 0);
     s->frame = tympan_alloc_floats(s->frame_length);
+    s->raw = tympan_alloc_floats(s->frame_length);
     s->bins = tympan_alloc_floats(s->bin_count);
     s->mel = tympan_alloc_floats(s->band_count);
-    if (!s->frame || !s->bins || !s->mel) { tympan_stream_destroy(s); return TYMPAN_ENOMEM; }
+    s->levels = tympan_alloc_floats(1 + s->band_count_d);
+    s->estimates = tympan_alloc_floats(1 + s->band_count_d);
+    if (!s->frame || !s->raw || !s->bins || !s->mel || !s->levels || !s->estimates) {
+        tympan_stream_destroy(s);
+        return TYMPAN_ENOMEM;
+    }
     *out = s;
     return TYMPAN_OK;
 }
@@ -86,10 +124,29 @@ tympan_status tympan_stream_frames_at_finish(const tympan_stream *s, size_t *fra
     return tympan_framer_frames_for(s->framer, zeros, frame_count);
 }
 
+/* Descriptors of the frame, then the backgrounds and the levels above them. */
+static tympan_status describe(tympan_stream *s, float *out) {
+    tympan_status status = tympan_descriptors_process(s->descriptors, s->raw, s->frame_length, s->bins,
+                                                      s->bin_count, s->mel, s->band_count, out,
+                                                      s->descriptor_count);
+    if (status != TYMPAN_OK) return status;
+    const float *band_levels = out + TYMPAN_DESCRIPTOR_FIXED_COUNT;
+    s->levels[0] = out[TYMPAN_DESCRIPTOR_LEVEL_A];
+    for (size_t b = 0; b < s->band_count_d; b++) s->levels[1 + b] = band_levels[b];
+    status = tympan_background_process(s->background, s->levels, s->estimates, 1 + s->band_count_d);
+    if (status != TYMPAN_OK) return status;
+    float *tail = out + s->descriptor_count;
+    tail[0] = s->estimates[0];
+    tail[1] = s->levels[0] - s->estimates[0];
+    for (size_t b = 0; b < s->band_count_d; b++) tail[2 + b] = s->levels[1 + b] - s->estimates[1 + b];
+    return TYMPAN_OK;
+}
+
 /* One ready frame from the framer to one output row. */
 static tympan_status process_frame(tympan_stream *s, float *row) {
     tympan_status status;
     if ((status = tympan_framer_read(s->framer, s->frame, s->frame_length)) != TYMPAN_OK) return status;
+    if (s->descriptors) memcpy(s->raw, s->frame, s->frame_length * sizeof(float));
     if ((status = tympan_window_process(s->window, s->frame, s->frame_length)) != TYMPAN_OK) return status;
     if ((status = tympan_spectrum_process(s->spectrum, s->frame, s->frame_length, s->bins,
                                           s->bin_count)) != TYMPAN_OK)
@@ -97,9 +154,10 @@ static tympan_status process_frame(tympan_stream *s, float *row) {
     if ((status = tympan_filterbank_process(s->filterbank, s->bins, s->bin_count, s->mel,
                                             s->band_count)) != TYMPAN_OK)
         return status;
+    if (s->descriptors && (status = describe(s, row + s->base_count)) != TYMPAN_OK) return status;
     if (!s->mfcc) return tympan_log_process(s->log, s->mel, row, s->band_count);
     if ((status = tympan_log_process(s->log, s->mel, s->mel, s->band_count)) != TYMPAN_OK) return status;
-    return tympan_mfcc_process(s->mfcc, s->mel, s->band_count, row, s->feature_count);
+    return tympan_mfcc_process(s->mfcc, s->mel, s->band_count, row, s->base_count);
 }
 
 /* Writes samples (NULL: padding zeros) through the framer, one row per ready frame. */
@@ -154,5 +212,9 @@ tympan_status tympan_stream_reset(tympan_stream *s) {
     if (!s) return TYMPAN_EINVAL;
     tympan_framer_reset(s->framer);
     tympan_window_reset(s->window);
+    if (s->descriptors) {
+        tympan_descriptors_reset(s->descriptors);
+        tympan_background_reset(s->background);
+    }
     return TYMPAN_OK;
 }

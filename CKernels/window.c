@@ -14,7 +14,7 @@ struct tympan_window {
     float *coefficients;
 };
 
-static double coefficient(tympan_window_type type, size_t n, size_t length) {
+double tympan_window_value(tympan_window_type type, size_t n, size_t length) {
     double periodic = 2.0 * TYMPAN_PI * (double)n / (double)length;
     double symmetric = length > 1 ? 2.0 * TYMPAN_PI * (double)n / (double)(length - 1) : 0.0;
     switch (type) {
@@ -44,7 +44,7 @@ tympan_status tympan_window_create(const tympan_window_config *config, tympan_wi
     w->dither = config->dither;
     w->seed = config->dither_seed;
     for (size_t n = 0; n < config->length; n++)
-        w->coefficients[n] = (float)coefficient(config->type, n, config->length);
+        w->coefficients[n] = (float)tympan_window_value(config->type, n, config->length);
     tympan_window_reset(w);
     *out = w;
     return TYMPAN_OK;

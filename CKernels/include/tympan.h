@@ -219,13 +219,92 @@ void tympan_mfcc_destroy(tympan_mfcc *mfcc);
 tympan_status tympan_mfcc_process(const tympan_mfcc *mfcc, const float *log_mel, size_t band_count,
                                   float *coefficients, size_t coefficient_count);
 
+/* ------------------------------------------------------------- descriptors */
+/*
+ * Per-frame descriptors from the same FFT as the mel bands. Output order:
+ * the TYMPAN_DESCRIPTOR_* values, then band_count band levels (dB, like
+ * LEVEL), then band_count band ratios (dB of the band's power over the whole
+ * spectrum's). Levels follow AES17: a full-scale sine reads 0 dB.
+ * The spectrum must be a power spectrum of the frame without pre-emphasis.
+ */
+enum {
+    TYMPAN_DESCRIPTOR_LEVEL = 0,        /* RMS level of the raw frame, dBFS */
+    TYMPAN_DESCRIPTOR_LEVEL_A = 1,      /* A-weighted (IEC 61672) level, dBFS + calibration_db */
+    TYMPAN_DESCRIPTOR_CENTROID = 2,     /* Hz, magnitude-weighted */
+    TYMPAN_DESCRIPTOR_BANDWIDTH = 3,    /* Hz, magnitude-weighted standard deviation around the centroid */
+    TYMPAN_DESCRIPTOR_FLATNESS = 4,     /* geometric / arithmetic mean of the magnitudes, 0..1 */
+    TYMPAN_DESCRIPTOR_ROLLOFF = 5,      /* Hz below which 85 % of the magnitude sum lies */
+    TYMPAN_DESCRIPTOR_FLUX = 6,         /* dB: mean over mel bands of the rise since the last frame */
+    TYMPAN_DESCRIPTOR_CREST = 7,        /* dB: peak over RMS of the raw frame */
+    TYMPAN_DESCRIPTOR_ZCR = 8,          /* sign changes per sample of the raw frame */
+    TYMPAN_DESCRIPTOR_TONALITY = 9,     /* dB: strongest bin over the median bin (power) */
+    TYMPAN_DESCRIPTOR_PITCH = 10,       /* Hz of the best autocorrelation peak, 0 when none */
+    TYMPAN_DESCRIPTOR_HARMONICITY = 11, /* that peak's normalised autocorrelation, 0..1 */
+    TYMPAN_DESCRIPTOR_FIXED_COUNT = 12
+};
+
+typedef struct tympan_descriptors_config {
+    double sample_rate;
+    size_t frame_length;         /* raw frame samples */
+    size_t fft_size;             /* power spectrum has fft_size / 2 + 1 bins */
+    tympan_window_type window;   /* the window the spectrum was computed with */
+    size_t mel_band_count;       /* mel energies given to process (for flux) */
+    double calibration_db;       /* added to the A-weighted level (dB SPL = dBFS + calibration) */
+    double pitch_min_hz;         /* pitch search range */
+    double pitch_max_hz;
+    size_t band_count;           /* bands of band_edges */
+    const double *band_edges;    /* 2 * band_count values: low, high (Hz); copied at create */
+} tympan_descriptors_config;
+
+typedef struct tympan_descriptors tympan_descriptors;
+
+tympan_status tympan_descriptors_create(const tympan_descriptors_config *config,
+                                        tympan_descriptors **out);
+void tympan_descriptors_destroy(tympan_descriptors *descriptors);
+/* Forgets the previous frame (flux starts from 0 again). */
+tympan_status tympan_descriptors_reset(tympan_descriptors *descriptors);
+/* TYMPAN_DESCRIPTOR_FIXED_COUNT + 2 * band_count. */
+tympan_status tympan_descriptors_count(const tympan_descriptors *descriptors, size_t *count);
+tympan_status tympan_descriptors_process(tympan_descriptors *descriptors, const float *frame,
+                                         size_t frame_count, const float *power, size_t bin_count,
+                                         const float *mel, size_t mel_count, float *out,
+                                         size_t out_count);
+
+/* -------------------------------------------------------------- background */
+/*
+ * A slow background estimate per channel: the given percentile of the last
+ * window_frames values, from a histogram (resolution_db bins over
+ * min_db..max_db), updated in constant time per frame.
+ */
+typedef struct tympan_background_config {
+    size_t channel_count;
+    size_t window_frames;   /* history, > 0 */
+    float percentile;       /* 0..100 */
+    float min_db;
+    float max_db;
+    float resolution_db;    /* > 0 */
+} tympan_background_config;
+
+typedef struct tympan_background tympan_background;
+
+tympan_status tympan_background_create(const tympan_background_config *config,
+                                       tympan_background **out);
+void tympan_background_destroy(tympan_background *background);
+tympan_status tympan_background_reset(tympan_background *background);
+/* Adds one value per channel and writes each channel's current background. */
+tympan_status tympan_background_process(tympan_background *background, const float *values,
+                                        float *estimates, size_t channel_count);
+
 /* ------------------------------------------------------------------ stream */
 /*
  * The whole front end behind one handle: framer -> window -> spectrum ->
- * filterbank -> log -> (mfcc). Each output row is feature_count floats: the
- * band_count (log-)mel values, or coefficient_count MFCCs when
- * coefficient_count > 0. Pushing audio in chunks of any size produces exactly
- * the rows that pushing it whole would.
+ * filterbank -> log -> (mfcc), and optionally descriptors and background from
+ * the same spectrum. Each output row is feature_count floats: the band_count
+ * (log-)mel values, or coefficient_count MFCCs when coefficient_count > 0;
+ * then, with descriptors, the descriptor values (see tympan_descriptors), the
+ * background of the A-weighted level, the level above it, and each band's
+ * level above its own background. Pushing audio in chunks of any size
+ * produces exactly the rows that pushing it whole would.
  */
 typedef struct tympan_stream_config {
     tympan_framer_config framer;
@@ -234,6 +313,9 @@ typedef struct tympan_stream_config {
     tympan_filterbank_config filterbank; /* fft_size must equal spectrum.fft_size */
     tympan_log_config log;
     tympan_mfcc_config mfcc;           /* coefficient_count 0: no MFCC, rows are mel bands */
+    int with_descriptors;              /* nonzero: append descriptors (power spectrum only) */
+    tympan_descriptors_config descriptors;
+    tympan_background_config background; /* channel_count is set by the stream */
 } tympan_stream_config;
 
 typedef struct tympan_stream tympan_stream;

@@ -207,7 +207,8 @@ import Testing
             spectrum: tympan_spectrum_config(fft_size: 512, kind: TYMPAN_SPECTRUM_POWER),
             filterbank: filterbankConfig(bands: 64),
             log: tympan_log_config(kind: TYMPAN_LOG_NATURAL, floor: 1e-10, amin: 0, reference: 0, top_db: 0),
-            mfcc: tympan_mfcc_config(band_count: 64, coefficient_count: 0, lifter: 0))
+            mfcc: tympan_mfcc_config(band_count: 64, coefficient_count: 0, lifter: 0),
+            with_descriptors: 0, descriptors: tympan_descriptors_config(), background: tympan_background_config())
         var handle: OpaquePointer?
         #expect(tympan_stream_create(&config, &handle) == TYMPAN_OK)
         defer { tympan_stream_destroy(handle) }
@@ -227,5 +228,29 @@ import Testing
         var none: OpaquePointer?
         #expect(tympan_stream_create(&mismatched, &none) == TYMPAN_EINVAL && none == nil)
         #expect(String(cString: tympan_status_message(TYMPAN_EEMPTYBAND)).contains("mel band"))
+    }
+
+    @Test("Background: the 10th percentile of a sliding window, exact on known values")
+    func backgroundPercentile() {
+        var config = tympan_background_config(channel_count: 2, window_frames: 100, percentile: 10,
+                                              min_db: -200, max_db: 200, resolution_db: 1)
+        var handle: OpaquePointer?
+        #expect(tympan_background_create(&config, &handle) == TYMPAN_OK)
+        defer { tympan_background_destroy(handle) }
+        var estimates: [Float] = [0, 0]
+        // Channel 0 counts up 0, 1, ..., channel 1 down; after 100 values the 10th
+        // percentile (rank floor(0.1 * 99) = 9) of 0...99 is 9 and of -99...0 is -90.
+        for i in 0..<100 {
+            #expect(tympan_background_process(handle, [Float(i), Float(-i)], &estimates, 2) == TYMPAN_OK)
+        }
+        #expect(estimates == [9, -90])
+        // 50 more: the window holds 50...149 and -149...-50.
+        for i in 100..<150 {
+            #expect(tympan_background_process(handle, [Float(i), Float(-i)], &estimates, 2) == TYMPAN_OK)
+        }
+        #expect(estimates == [59, -140])
+        #expect(tympan_background_process(handle, [0], &estimates, 1) == TYMPAN_ELENGTH)
+        #expect(tympan_background_reset(handle) == TYMPAN_OK)
+        #expect(tympan_background_process(handle, [5, 5], &estimates, 2) == TYMPAN_OK && estimates == [5, 5])
     }
 }

@@ -16,7 +16,7 @@ import Tympan
         dithered.dither = 1e-3
         dithered.ditherSeed = 7
         return [("librosa", .librosa), ("kaldi", .kaldi), ("htk", .htk), ("librosa-mfcc", mfcc),
-                ("hop > frame", gappy), ("kaldi dithered", dithered)]
+                ("hop > frame", gappy), ("kaldi dithered", dithered), ("detection", .detection)]
     }()
 
     /// Chunk sizes: fixed ones from the issue, then seeded random ones.

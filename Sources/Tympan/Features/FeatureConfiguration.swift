@@ -98,6 +98,9 @@ public struct FeatureConfiguration: Sendable, Equatable {
     public var mfccCount: Int
     /// Cepstral liftering in the HTK/Kaldi convention, `c[k] *= 1 + (L/2) sin(πk/L)`; 0 disables.
     public var lifter: Float
+    /// Descriptors appended to every frame after the mel bands or MFCCs; nil for none.
+    /// They need a power spectrum without pre-emphasis.
+    public var descriptors: DescriptorConfiguration?
 
     public init(
         sampleRate: Int = 16_000,
@@ -119,7 +122,8 @@ public struct FeatureConfiguration: Sendable, Equatable {
         filterShape: FilterShape = .triangleInHertz,
         logCompression: LogCompression = .decibels(amin: 1e-10, reference: 1, topDB: 80),
         mfccCount: Int = 0,
-        lifter: Float = 0
+        lifter: Float = 0,
+        descriptors: DescriptorConfiguration? = nil
     ) {
         self.sampleRate = sampleRate
         self.frameLength = frameLength
@@ -141,6 +145,7 @@ public struct FeatureConfiguration: Sendable, Equatable {
         self.logCompression = logCompression
         self.mfccCount = mfccCount
         self.lifter = lifter
+        self.descriptors = descriptors
     }
 
     /// librosa: `melspectrogram(n_fft=512, hop_length=160, win_length=400,
@@ -166,8 +171,18 @@ public struct FeatureConfiguration: Sendable, Equatable {
         melScale: .htk, melNormalization: .none, filterShape: .triangleInMel,
         logCompression: .natural(floor: Float.ulpOfOne), mfccCount: 13, lifter: 22)
 
-    /// Floats per output frame: `mfccCount` when it is positive, else `melBandCount`.
-    public var featureCount: Int { mfccCount > 0 ? mfccCount : melBandCount }
+    /// What detection runs on: the librosa log-mel front end plus the standard descriptors.
+    public static let detection = FeatureConfiguration(descriptors: DescriptorConfiguration())
+
+    /// Floats per output frame: `mfccCount` when it is positive, else `melBandCount`,
+    /// plus the descriptors.
+    public var featureCount: Int { (mfccCount > 0 ? mfccCount : melBandCount) + (descriptors?.count ?? 0) }
+
+    /// The name of every value of a frame: `mel_0` ... or `mfcc_0` ..., then the descriptors.
+    public var featureNames: [String] {
+        let base = mfccCount > 0 ? (0..<mfccCount).map { "mfcc_\($0)" } : (0..<melBandCount).map { "mel_\($0)" }
+        return base + (descriptors?.names ?? [])
+    }
 
     /// Zeros that precede the first sample in centred alignment, so that frame
     /// `t`'s window is centred on sample `t·hop` (librosa's layout for a window
@@ -239,10 +254,45 @@ public struct FeatureConfiguration: Sendable, Equatable {
             throw fail("mfccCount", mfccCount, "must be in 0...melBandCount (\(melBandCount))")
         }
         guard lifter.isFinite, lifter >= 0 else { throw fail("lifter", lifter, "must be finite and >= 0") }
+        if let descriptors { try validateDescriptors(descriptors, fail) }
         guard Kernels.filterbankHasNoEmptyBand(self) else {
             throw fail("melBandCount", melBandCount,
                        "too many bands for fftSize \(fftSize) at \(sampleRate) Hz over "
                            + "\(minFrequency)-\(maxFrequency) Hz: some band covers no FFT bin")
+        }
+    }
+}
+
+extension FeatureConfiguration {
+    fileprivate func validateDescriptors(_ d: DescriptorConfiguration,
+                          _ fail: (String, Any, String) -> TympanError) throws(TympanError) {
+        guard spectrum == .power else { throw fail("spectrum", spectrum, "descriptors need the power spectrum") }
+        guard preemphasis == 0 else { throw fail("preemphasis", preemphasis, "descriptors need a frame without pre-emphasis") }
+        guard d.calibration.isFinite else { throw fail("descriptors.calibration", d.calibration, "must be finite") }
+        guard d.pitchRange.lowerBound > 0, d.pitchRange.upperBound > d.pitchRange.lowerBound,
+              d.pitchRange.upperBound.isFinite else {
+            throw fail("descriptors.pitchRange", d.pitchRange, "must be positive and not empty")
+        }
+        guard d.backgroundSeconds.isFinite, d.backgroundSeconds * Double(sampleRate) / Double(hopLength) >= 1 else {
+            throw fail("descriptors.backgroundSeconds", d.backgroundSeconds, "must cover at least one hop")
+        }
+        guard (0...100).contains(d.backgroundPercentile) else {
+            throw fail("descriptors.backgroundPercentile", d.backgroundPercentile, "must be in 0...100")
+        }
+        var seen = Set<String>()
+        let binHz = Double(sampleRate) / Double(fftSize)
+        for band in d.bands {
+            let field = "descriptors.bands[\(band.name)]"
+            guard !band.name.isEmpty, band.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+                  seen.insert(band.name).inserted else {
+                throw fail(field, band.name, "names must be unique letters, digits or _")
+            }
+            guard band.low >= 0, band.high > band.low, band.high <= Double(sampleRate) / 2 else {
+                throw fail(field, "\(band.low)-\(band.high) Hz", "must lie within 0...\(sampleRate / 2) Hz, low < high")
+            }
+            guard (band.high / binHz).rounded(.down) >= (band.low / binHz).rounded(.up) else {
+                throw fail(field, "\(band.low)-\(band.high) Hz", "covers no FFT bin (bins are \(binHz) Hz apart)")
+            }
         }
     }
 }

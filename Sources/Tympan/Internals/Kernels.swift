@@ -76,7 +76,21 @@ enum Kernels {
             filterbank: filterbankConfig(c),
             log: logConfig(c.logCompression),
             mfcc: tympan_mfcc_config(
-                band_count: c.melBandCount, coefficient_count: c.mfccCount, lifter: c.lifter))
+                band_count: c.melBandCount, coefficient_count: c.mfccCount, lifter: c.lifter),
+            with_descriptors: c.descriptors == nil ? 0 : 1,
+            descriptors: tympan_descriptors_config(
+                sample_rate: Double(c.sampleRate), frame_length: c.frameLength, fft_size: c.fftSize,
+                window: windowType(c.window), mel_band_count: c.melBandCount,
+                calibration_db: c.descriptors?.calibration ?? 0,
+                pitch_min_hz: c.descriptors?.pitchRange.lowerBound ?? 1,
+                pitch_max_hz: c.descriptors?.pitchRange.upperBound ?? 2,
+                band_count: c.descriptors?.bands.count ?? 0, band_edges: nil),
+            background: tympan_background_config(
+                channel_count: 0,
+                window_frames: max(1, Int(((c.descriptors?.backgroundSeconds ?? 1) * Double(c.sampleRate)
+                    / Double(c.hopLength)).rounded())),
+                percentile: Float(c.descriptors?.backgroundPercentile ?? 10),
+                min_db: -140, max_db: 200, resolution_db: 0.25))
     }
 
     /// Owns one `tympan_stream`.
@@ -87,7 +101,13 @@ enum Kernels {
         init(_ configuration: FeatureConfiguration) throws(TympanError) {
             var config = Kernels.streamConfig(configuration)
             var handle: OpaquePointer?
-            try Kernels.check(tympan_stream_create(&config, &handle))
+            // The band edges only need to live through create (the kernels copy what they need).
+            let edges = (configuration.descriptors?.bands ?? []).flatMap { [$0.low, $0.high] }
+            let status = edges.withUnsafeBufferPointer { buffer in
+                config.descriptors.band_edges = buffer.baseAddress
+                return tympan_stream_create(&config, &handle)
+            }
+            try Kernels.check(status)
             guard let handle else { throw Kernels.error(TYMPAN_ENOMEM) }
             self.handle = handle
             self.featureCount = configuration.featureCount

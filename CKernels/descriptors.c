@@ -1,0 +1,305 @@
+/* Per-frame descriptors: levels, spectral shape, flux, crest, ZCR, tonality, pitch. */
+#include <fftw3.h>
+#include <float.h>
+#include <math.h>
+#include "internal.h"
+
+#define AES17_DB 3.0102999566398120 /* 10 log10(2): a full-scale sine reads 0 dBFS */
+#define FLOOR_POWER 1e-12           /* -120 dB */
+#define FLOOR_MEL 1e-10
+
+struct tympan_descriptors {
+    double sample_rate;
+    size_t frame_length;
+    size_t fft_size;
+    size_t bin_count;
+    size_t mel_band_count;
+    size_t band_count;
+    double calibration_db;
+    double power_scale;       /* 1 / (fft_size * sum(w^2)): one-sided power -> mean square */
+    float *a_weight;          /* per bin, linear power gain, one-sided factor folded in */
+    float *magnitude;         /* scratch, bin_count */
+    float *sorted;            /* scratch for the median, bin_count */
+    float *previous_mel_db;   /* mel_band_count */
+    int has_previous;
+    size_t *band_first;       /* per band: first and last bin (inclusive) */
+    size_t *band_last;
+    size_t lag_min;           /* pitch search lags */
+    size_t lag_max;
+    float *window_acf;        /* normalised autocorrelation of the window, lag 0..lag_max + 1 */
+    fftwf_complex *acf_in;    /* c2r: power spectrum in, autocorrelation out */
+    float *acf_out;
+    fftwf_plan acf_plan;
+};
+
+/* IEC 61672-1 A-weighting, dB. */
+static double a_weighting_db(double f) {
+    if (f <= 0) return -200.0;
+    double f2 = f * f;
+    double num = 12194.0 * 12194.0 * f2 * f2;
+    double den = (f2 + 20.6 * 20.6) * sqrt((f2 + 107.7 * 107.7) * (f2 + 737.9 * 737.9)) *
+                 (f2 + 12194.0 * 12194.0);
+    return 20.0 * log10(num / den) + 2.0;
+}
+
+void tympan_descriptors_destroy(tympan_descriptors *d) {
+    if (!d) return;
+    if (d->acf_plan) {
+        tympan_planner_lock();
+        fftwf_destroy_plan(d->acf_plan);
+        tympan_planner_unlock();
+    }
+    free(d->a_weight);
+    free(d->magnitude);
+    free(d->sorted);
+    free(d->previous_mel_db);
+    free(d->band_first);
+    free(d->band_last);
+    free(d->window_acf);
+    free(d->acf_in);
+    free(d->acf_out);
+    free(d);
+}
+
+tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tympan_descriptors **out) {
+    if (!c || !out) return TYMPAN_EINVAL;
+    *out = NULL;
+    if (!(c->sample_rate > 0) || c->frame_length == 0 || c->fft_size < c->frame_length ||
+        c->fft_size % 2 != 0 || c->mel_band_count == 0 || (unsigned)c->window > TYMPAN_WINDOW_POVEY ||
+        !isfinite(c->calibration_db) || !(c->pitch_min_hz > 0) || !(c->pitch_max_hz > c->pitch_min_hz) ||
+        (c->band_count > 0 && !c->band_edges))
+        return TYMPAN_EINVAL;
+    double nyquist = c->sample_rate / 2, bin_hz = c->sample_rate / (double)c->fft_size;
+    for (size_t b = 0; b < c->band_count; b++) {
+        double low = c->band_edges[2 * b], high = c->band_edges[2 * b + 1];
+        if (!(low >= 0) || !(high > low) || high > nyquist) return TYMPAN_EINVAL;
+        if (floor(high / bin_hz) < ceil(low / bin_hz)) return TYMPAN_EEMPTYBAND;
+    }
+    tympan_descriptors *d = calloc(1, sizeof *d);
+    if (!d) return TYMPAN_ENOMEM;
+    d->sample_rate = c->sample_rate;
+    d->frame_length = c->frame_length;
+    d->fft_size = c->fft_size;
+    d->bin_count = c->fft_size / 2 + 1;
+    d->mel_band_count = c->mel_band_count;
+    d->band_count = c->band_count;
+    d->calibration_db = c->calibration_db;
+    d->lag_min = (size_t)ceil(c->sample_rate / c->pitch_max_hz);
+    /* Lags up to fft_size - frame_length are free of circular wrap-around. */
+    size_t exact = c->fft_size - c->frame_length;
+    d->lag_max = (size_t)floor(c->sample_rate / c->pitch_min_hz);
+    if (exact > d->lag_min + 2 && d->lag_max > exact) d->lag_max = exact;
+    if (d->lag_max > c->fft_size / 2 - 1) d->lag_max = c->fft_size / 2 - 1;
+    if (d->lag_min < 2) d->lag_min = 2;
+
+    d->a_weight = tympan_alloc_floats(d->bin_count);
+    d->magnitude = tympan_alloc_floats(d->bin_count);
+    d->sorted = tympan_alloc_floats(d->bin_count);
+    d->previous_mel_db = tympan_alloc_floats(c->mel_band_count);
+    d->band_first = calloc(c->band_count + 1, sizeof(size_t));
+    d->band_last = calloc(c->band_count + 1, sizeof(size_t));
+    d->window_acf = tympan_alloc_floats(d->lag_max + 2);
+    d->acf_in = (fftwf_complex *)tympan_alloc_floats(2 * d->bin_count);
+    d->acf_out = tympan_alloc_floats(c->fft_size);
+    if (!d->a_weight || !d->magnitude || !d->sorted || !d->previous_mel_db || !d->band_first ||
+        !d->band_last || !d->window_acf || !d->acf_in || !d->acf_out) {
+        tympan_descriptors_destroy(d);
+        return TYMPAN_ENOMEM;
+    }
+    double window_energy = 0;
+    double *w = malloc(c->frame_length * sizeof(double));
+    if (!w) { tympan_descriptors_destroy(d); return TYMPAN_ENOMEM; }
+    for (size_t n = 0; n < c->frame_length; n++) {
+        w[n] = tympan_window_value(c->window, n, c->frame_length);
+        window_energy += w[n] * w[n];
+    }
+    for (size_t lag = 0; lag <= d->lag_max + 1; lag++) {
+        double sum = 0;
+        for (size_t n = 0; n + lag < c->frame_length; n++) sum += w[n] * w[n + lag];
+        d->window_acf[lag] = (float)(sum / window_energy);
+    }
+    free(w);
+    d->power_scale = 1.0 / ((double)c->fft_size * window_energy);
+    for (size_t k = 0; k < d->bin_count; k++) {
+        double one_sided = (k == 0 || k == d->bin_count - 1) ? 1.0 : 2.0;
+        d->a_weight[k] = (float)(one_sided * pow(10.0, a_weighting_db((double)k * bin_hz) / 10.0));
+    }
+    for (size_t b = 0; b < c->band_count; b++) {
+        d->band_first[b] = (size_t)ceil(c->band_edges[2 * b] / bin_hz);
+        d->band_last[b] = (size_t)floor(c->band_edges[2 * b + 1] / bin_hz);
+    }
+    tympan_planner_lock();
+    d->acf_plan = fftwf_plan_dft_c2r_1d((int)c->fft_size, d->acf_in, d->acf_out, FFTW_ESTIMATE);
+    tympan_planner_unlock();
+    if (!d->acf_plan) { tympan_descriptors_destroy(d); return TYMPAN_EFFT; }
+    *out = d;
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_descriptors_reset(tympan_descriptors *d) {
+    if (!d) return TYMPAN_EINVAL;
+    d->has_previous = 0;
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_descriptors_count(const tympan_descriptors *d, size_t *count) {
+    if (!d || !count) return TYMPAN_EINVAL;
+    *count = TYMPAN_DESCRIPTOR_FIXED_COUNT + 2 * d->band_count;
+    return TYMPAN_OK;
+}
+
+static double to_db(double x) { return 10.0 * log10(x > FLOOR_POWER ? x : FLOOR_POWER); }
+
+/* The k-th smallest of n values (quickselect; reorders a). */
+static float select_kth(float *a, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = a[(lo + hi) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                float t = a[i]; a[i] = a[j]; a[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else break;
+    }
+    return a[k];
+}
+
+/* A local maximum, so that the slope down from lag 0 is not taken for a peak. */
+static int is_peak(const float *r, size_t lag) { return r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1]; }
+
+/* Pitch and harmonicity from the autocorrelation (the inverse FFT of the power
+ * spectrum), each lag divided by the window's own autocorrelation (Boersma 1993). */
+static void pitch(tympan_descriptors *d, const float *power, float *f0, float *harmonicity) {
+    *f0 = 0;
+    *harmonicity = 0;
+    for (size_t k = 0; k < d->bin_count; k++) {
+        d->acf_in[k][0] = power[k];
+        d->acf_in[k][1] = 0;
+    }
+    fftwf_execute(d->acf_plan);
+    float r0 = d->acf_out[0];
+    if (!(r0 > 0)) return;
+    /* The best normalised peak; then, against octave errors, the shortest lag
+     * whose peak comes within 5 % of it (a period's multiples peak as high). */
+    float top = 0;
+    for (size_t lag = d->lag_min; lag <= d->lag_max; lag++) {
+        float value = d->acf_out[lag] / (r0 * d->window_acf[lag]);
+        if (value > top && is_peak(d->acf_out, lag)) top = value;
+    }
+    size_t best = 0;
+    float best_value = 0;
+    for (size_t lag = d->lag_min; lag <= d->lag_max && top > 0; lag++) {
+        float value = d->acf_out[lag] / (r0 * d->window_acf[lag]);
+        if (value >= 0.95f * top && is_peak(d->acf_out, lag)) {
+            best = lag;
+            best_value = value;
+            break;
+        }
+    }
+    if (best == 0) return;
+    double left = d->acf_out[best - 1] / (r0 * d->window_acf[best - 1]);
+    double right = d->acf_out[best + 1] / (r0 * d->window_acf[best + 1]);
+    double curvature = left - 2 * best_value + right;
+    double shift = curvature < 0 ? 0.5 * (left - right) / curvature : 0;
+    if (shift > 0.5 || shift < -0.5) shift = 0;
+    *f0 = (float)(d->sample_rate / ((double)best + shift));
+    *harmonicity = best_value > 1 ? 1 : best_value;
+}
+
+tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *frame, size_t frame_count,
+                                         const float *power, size_t bin_count, const float *mel,
+                                         size_t mel_count, float *out, size_t out_count) {
+    if (!d || !frame || !power || !mel || !out) return TYMPAN_EINVAL;
+    if (frame_count != d->frame_length || bin_count != d->bin_count || mel_count != d->mel_band_count ||
+        out_count != TYMPAN_DESCRIPTOR_FIXED_COUNT + 2 * d->band_count)
+        return TYMPAN_ELENGTH;
+    size_t n = d->bin_count;
+    double bin_hz = d->sample_rate / (double)d->fft_size;
+
+    /* Time domain: level, crest, zero crossings. */
+    double sum_squares = 0, peak = 0;
+    size_t crossings = 0;
+    for (size_t i = 0; i < frame_count; i++) {
+        double x = frame[i];
+        sum_squares += x * x;
+        if (fabs(x) > peak) peak = fabs(x);
+        if (i > 0 && ((frame[i - 1] < 0) != (x < 0))) crossings++;
+    }
+    double mean_square = sum_squares / (double)frame_count;
+    out[TYMPAN_DESCRIPTOR_LEVEL] = (float)(to_db(mean_square) + AES17_DB);
+    out[TYMPAN_DESCRIPTOR_CREST] = mean_square > 0 ? (float)(20.0 * log10(peak / sqrt(mean_square))) : 0.0f;
+    out[TYMPAN_DESCRIPTOR_ZCR] = frame_count > 1 ? (float)crossings / (float)(frame_count - 1) : 0.0f;
+
+    /* Spectrum: A-weighted level, shape. */
+    double weighted = 0, total = 0, magnitude_sum = 0, weighted_frequency = 0, log_sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        double p = power[k];
+        weighted += d->a_weight[k] * p;
+        total += (k == 0 || k == n - 1 ? 1.0 : 2.0) * p;
+        float m = sqrtf(power[k]);
+        d->magnitude[k] = m;
+        magnitude_sum += m;
+        weighted_frequency += m * (double)k * bin_hz;
+    }
+    out[TYMPAN_DESCRIPTOR_LEVEL_A] = (float)(to_db(weighted * d->power_scale) + AES17_DB + d->calibration_db);
+    double centroid = magnitude_sum > 0 ? weighted_frequency / magnitude_sum : 0;
+    double spread = 0, cumulative = 0, rolloff = 0;
+    int rolled = 0;
+    for (size_t k = 0; k < n; k++) {
+        double f = (double)k * bin_hz - centroid;
+        spread += d->magnitude[k] * f * f;
+        cumulative += d->magnitude[k];
+        if (!rolled && cumulative >= 0.85 * magnitude_sum) { rolloff = (double)k * bin_hz; rolled = 1; }
+    }
+    out[TYMPAN_DESCRIPTOR_CENTROID] = (float)centroid;
+    out[TYMPAN_DESCRIPTOR_BANDWIDTH] = magnitude_sum > 0 ? (float)sqrt(spread / magnitude_sum) : 0.0f;
+    out[TYMPAN_DESCRIPTOR_ROLLOFF] = (float)rolloff;
+
+    /* Flatness over the bins between DC and Nyquist (magnitudes floored at 1e-5). */
+    double arithmetic = 0;
+    size_t inner = n - 2;
+    for (size_t k = 1; k + 1 < n; k++) {
+        double m = d->magnitude[k] > 1e-5f ? d->magnitude[k] : 1e-5;
+        log_sum += log(m);
+        arithmetic += m;
+        d->sorted[k - 1] = power[k];
+    }
+    out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
+    float median = select_kth(d->sorted, inner, inner / 2);
+    float strongest = 0;
+    for (size_t k = 1; k + 1 < n; k++) strongest = power[k] > strongest ? power[k] : strongest;
+    out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(to_db(strongest) - to_db(median));
+
+    /* Positive flux of the mel bands in dB. */
+    double rise = 0;
+    for (size_t b = 0; b < d->mel_band_count; b++) {
+        float db = 10.0f * log10f(mel[b] > FLOOR_MEL ? mel[b] : FLOOR_MEL);
+        if (d->has_previous && db > d->previous_mel_db[b]) rise += db - d->previous_mel_db[b];
+        d->previous_mel_db[b] = db;
+    }
+    out[TYMPAN_DESCRIPTOR_FLUX] = d->has_previous ? (float)(rise / (double)d->mel_band_count) : 0.0f;
+    d->has_previous = 1;
+
+    pitch(d, power, &out[TYMPAN_DESCRIPTOR_PITCH], &out[TYMPAN_DESCRIPTOR_HARMONICITY]);
+
+    /* Bands: level (dBFS) and share of the whole spectrum (dB). */
+    float *levels = out + TYMPAN_DESCRIPTOR_FIXED_COUNT;
+    float *ratios = levels + d->band_count;
+    for (size_t b = 0; b < d->band_count; b++) {
+        double band = 0;
+        for (size_t k = d->band_first[b]; k <= d->band_last[b]; k++)
+            band += (k == 0 || k == n - 1 ? 1.0 : 2.0) * power[k];
+        levels[b] = (float)(to_db(band * d->power_scale) + AES17_DB);
+        ratios[b] = total > 0 ? (float)(to_db(band) - to_db(total)) : 0.0f;
+    }
+    return TYMPAN_OK;
+}
