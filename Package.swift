@@ -24,6 +24,12 @@ let package = Package(
             pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"])]
         ),
+        .systemLibrary(
+            name: "CSoxr",
+            path: "Sources/CSoxr",
+            pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]
+        ),
         // The hot path: pure C11, one stage per file, one public header.
         .target(
             name: "CTympan",
@@ -32,7 +38,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("fftw3f"), .linkedLibrary("m"), .linkedLibrary("pthread")]
         ),
         .target(name: "Tympan", dependencies: ["CTympan"]),
-        .target(name: "TympanIO", dependencies: ["Tympan", "CSndFile"]),
+        .target(name: "TympanIO", dependencies: ["Tympan", "CSndFile", "CSoxr"]),
         .executableTarget(
             name: "TympanCLI",
             dependencies: [

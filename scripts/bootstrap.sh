@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # espeak-ng: the speech in the synthetic scenes (fixtures/generate).
-packages=(libfftw3-dev libsndfile1-dev pkg-config espeak-ng)
+packages=(libfftw3-dev libsndfile1-dev libsoxr-dev pkg-config espeak-ng)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

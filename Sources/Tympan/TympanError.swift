@@ -12,6 +12,9 @@ public enum TympanError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadableAudio(path: String, reason: String)
     /// Audio has a different sample rate than the pipeline was configured for.
     case sampleRateMismatch(path: String, found: Int, expected: Int)
+    /// A rules file is malformed: the line, the field (a path such as
+    /// `classes[2].when[0].feature`) and what is wrong.
+    case invalidRules(source: String, line: Int, field: String, reason: String)
     /// A C kernel returned a status the Swift layer did not expect (a bug).
     case kernel(status: Int, message: String)
 
@@ -27,6 +30,8 @@ public enum TympanError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot read audio '\(path)': \(reason)"
         case let .sampleRateMismatch(path, found, expected):
             return "'\(path)' is \(found) Hz but the pipeline is configured for \(expected) Hz"
+        case let .invalidRules(source, line, field, reason):
+            return "\(source):\(line): \(field.isEmpty ? "" : field + ": ")\(reason)"
         case let .kernel(status, message):
             return "kernel error \(status): \(message)"
         }

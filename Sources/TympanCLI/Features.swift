@@ -4,13 +4,14 @@ import Tympan
 import TympanIO
 
 enum Preset: String, ExpressibleByArgument, CaseIterable {
-    case librosa, kaldi, htk
+    case librosa, kaldi, htk, detection
 
     var configuration: FeatureConfiguration {
         switch self {
         case .librosa: .librosa
         case .kaldi: .kaldi
         case .htk: .htk
+        case .detection: .detection
         }
     }
 }
@@ -24,6 +25,7 @@ struct Features: ParsableCommand {
         abstract: "Compute log-mel features or MFCCs of an audio file.",
         discussion: """
             CSV: one row per frame, one column per mel band (or MFCC), no header.
+            --preset detection appends the detection descriptors; --names prints the column names.
             NPY: a float32 array of shape (frames, features).
             The file must already be at the preset's sample rate (16000 Hz).
             """)
@@ -55,6 +57,9 @@ struct Features: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write here instead of standard output.")
     var output: String?
 
+    @Flag(help: "Print the name of every column, one per line, and exit.")
+    var names = false
+
     func featureConfiguration() -> FeatureConfiguration {
         var c = preset.configuration
         if let mels { c.melBandCount = mels }
@@ -75,6 +80,10 @@ struct Features: ParsableCommand {
 
     func run() throws {
         let configuration = featureConfiguration()
+        if names {
+            print(configuration.featureNames.joined(separator: "\n"))
+            return
+        }
         let clip = try AudioFile.read(file)
         guard clip.sampleRate == configuration.sampleRate else {
             throw TympanError.sampleRateMismatch(path: file, found: clip.sampleRate, expected: configuration.sampleRate)

@@ -78,7 +78,7 @@ public enum AudioFile {
     /// libsndfile opens a WAV whose data chunk runs past the end of the file
     /// and shortens it silently; its parse log records the declared size with
     /// "(should be N)". That is a truncated file, and we say so.
-    private static func truncation(in file: OpaquePointer) -> String? {
+    static func truncation(in file: OpaquePointer) -> String? {
         var log = [CChar](repeating: 0, count: 8192)
         _ = sf_command(file, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
         let text = String(cString: log)

@@ -1,0 +1,218 @@
+/// A detected sound event. Times are in samples from the start of the stream;
+/// it carries no audio, spectra or features.
+public struct SoundEvent: Sendable, Equatable {
+    public var eventClass: EventClass
+    /// First and last sample (exclusive) of the event.
+    public var onset: Int
+    public var offset: Int
+    public var sampleRate: Int
+    /// The mean class score over the event's frames, in [0, 1].
+    public var confidence: Double
+    /// The highest A-weighted level during the event (dB, with the configured calibration).
+    public var peakLevel: Double
+    /// The rule terms at the event's strongest frame, with their values.
+    public var explanation: [Explanation]
+
+    public var onsetSeconds: Double { Double(onset) / Double(sampleRate) }
+    public var offsetSeconds: Double { Double(offset) / Double(sampleRate) }
+    public var duration: Double { offsetSeconds - onsetSeconds }
+}
+
+/// Hysteresis, minimum and maximum duration, gap merging and a refractory
+/// period for one class, frame by frame.
+struct EventTracker {
+    let settings: DetectorSettings
+    let mergeGapFrames: Int
+    let minFrames: Int
+    let maxFrames: Int
+    let refractoryFrames: Int
+
+    private(set) var runStart: Int?     // first frame of the current run of scores >= off
+    private var start: Int?             // the open event's first frame
+    private var last = 0                // its last frame with score >= off
+    private var scoreSum = 0.0
+    private var scoreCount = 0
+    private var peakLevel = -Double.infinity
+    private var bestScore = -1.0
+    private var explanation: [Explanation] = []
+    private var quietUntil = 0          // refractory: no new event before this frame
+
+    init(_ settings: DetectorSettings, framesPerSecond: Double) {
+        self.settings = settings
+        mergeGapFrames = Int((settings.mergeGap * framesPerSecond).rounded())
+        minFrames = max(1, Int((settings.minDuration * framesPerSecond).rounded()))
+        maxFrames = max(1, Int((settings.maxDuration * framesPerSecond).rounded()))
+        refractoryFrames = Int((settings.refractory * framesPerSecond).rounded())
+    }
+
+    struct Closed {
+        var first: Int
+        var last: Int
+        var confidence: Double
+        var peakLevel: Double
+        var explanation: [Explanation]
+    }
+
+    /// Feeds one frame; returns an event when one closes. `explain` is called
+    /// only when this frame is the event's strongest so far.
+    mutating func update(frame t: Int, score: Double, level: Double, explain: () -> [Explanation]) -> Closed? {
+        let active = score >= settings.off
+        if active { runStart = runStart ?? t } else { runStart = nil }
+        var closed: Closed?
+        if let first = start {
+            if active {
+                if t - last > 1 && t - last - 1 > mergeGapFrames { closed = close() }  // too late to merge
+                else if t - last == 1 || score >= settings.on {  // continuing, or re-triggered within the gap
+                    last = t
+                    accumulate(score, level, explain)
+                    if t - first + 1 >= maxFrames { closed = close() }
+                    return closed
+                }
+            } else if t - last > mergeGapFrames {
+                closed = close()
+            }
+        }
+        if start == nil, t >= quietUntil, score >= settings.on {
+            start = max(runStart ?? t, quietUntil)
+            last = t
+            accumulate(score, level, explain)
+        }
+        return closed
+    }
+
+    private mutating func accumulate(_ score: Double, _ level: Double, _ explain: () -> [Explanation]) {
+        scoreSum += score
+        scoreCount += 1
+        peakLevel = max(peakLevel, level)
+        if score > bestScore {
+            bestScore = score
+            explanation = explain()
+        }
+    }
+
+    /// Closes the open event, if any; nil when it was shorter than the minimum.
+    mutating func close() -> Closed? {
+        guard let first = start else { return nil }
+        let event = Closed(first: first, last: last, confidence: min(1, scoreSum / Double(max(scoreCount, 1))),
+                           peakLevel: peakLevel, explanation: explanation)
+        start = nil
+        scoreSum = 0
+        scoreCount = 0
+        peakLevel = -.infinity
+        bestScore = -1
+        explanation = []
+        quietUntil = last + 1 + refractoryFrames
+        return last - first + 1 >= minFrames ? event : nil
+    }
+
+    mutating func reset() {
+        self = EventTracker(settings, mergeGapFrames: mergeGapFrames, minFrames: minFrames, maxFrames: maxFrames,
+                            refractoryFrames: refractoryFrames)
+    }
+
+    private init(_ settings: DetectorSettings, mergeGapFrames: Int, minFrames: Int, maxFrames: Int, refractoryFrames: Int) {
+        self.settings = settings
+        self.mergeGapFrames = mergeGapFrames
+        self.minFrames = minFrames
+        self.maxFrames = maxFrames
+        self.refractoryFrames = refractoryFrames
+    }
+}
+
+/// Audio in, sound events out: features and descriptors (C kernels), the
+/// threshold classifier, and an event tracker per class. Streaming: `append`
+/// returns the events that closed, `finish` closes the rest and starts a new
+/// stream. Chunked input gives the same events as whole input.
+public final class EventDetector {
+    public let rules: Rules
+    public var configuration: FeatureConfiguration { rules.configuration }
+    private let extractor: FeatureExtractor
+    private var classifier: ThresholdClassifier
+    private var trackers: [EventTracker]
+    private let levelIndex: Int
+    /// A-weighted levels of the frames still waiting for their scores.
+    private var levels: [Double]
+
+    public init(rules: Rules) throws(TympanError) {
+        guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
+            throw .invalidConfiguration(field: "descriptors", value: "nil",
+                                        reason: "event detection needs the descriptors (level_dba)")
+        }
+        self.rules = rules
+        extractor = try FeatureExtractor(configuration: rules.configuration)
+        classifier = ThresholdClassifier(rules: rules)
+        let fps = Double(rules.configuration.sampleRate) / Double(rules.configuration.hopLength)
+        trackers = rules.classes.map { EventTracker($0.detector, framesPerSecond: fps) }
+        levelIndex = level
+        levels = Array(repeating: 0, count: classifier.delay + 1)
+    }
+
+    /// The bundled rules on the detection front end.
+    public convenience init() throws(TympanError) {
+        try self.init(rules: Rules.bundled())
+    }
+
+    public func append(_ samples: [Float]) throws(TympanError) -> [SoundEvent] {
+        consume(try extractor.append(samples))
+    }
+
+    public func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> [SoundEvent] {
+        consume(try extractor.append(samples))
+    }
+
+    /// Flushes the last frames, closes open events, and starts a new stream.
+    public func finish() throws(TympanError) -> [SoundEvent] {
+        var events = consume(try extractor.finish())
+        for (e, scores) in classifier.flush() { events += track(e, scores) }
+        for i in trackers.indices {
+            if let closed = trackers[i].close() { events.append(event(i, closed)) }
+            trackers[i].reset()
+        }
+        classifier.reset()
+        return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
+    }
+
+    /// One shot: the events of a whole clip, as a fresh stream.
+    public func events(in samples: [Float]) throws(TympanError) -> [SoundEvent] {
+        guard !samples.isEmpty else { throw .emptyInput }
+        var events = try append(samples)
+        events += try finish()
+        return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
+    }
+
+    private func consume(_ frames: FeatureFrames) -> [SoundEvent] {
+        var events = [SoundEvent]()
+        for k in 0..<frames.frameCount {
+            let row = frames[k]
+            let t = frames.firstFrame + k
+            levels[t % levels.count] = Double(row[row.startIndex + levelIndex])
+            if let (e, scores) = classifier.push(row) { events += track(e, scores) }
+        }
+        return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
+    }
+
+    /// Feeds frame e's scores to the trackers; returns the events that closed.
+    private func track(_ e: Int, _ scores: [Double]) -> [SoundEvent] {
+        var events = [SoundEvent]()
+        let level = levels[e % levels.count]
+        for i in trackers.indices {
+            let classifier = self.classifier
+            if let closed = trackers[i].update(frame: e, score: scores[i], level: level,
+                                               explain: { classifier.explanation(of: i) }) {
+                events.append(event(i, closed))
+            }
+        }
+        return events
+    }
+
+    private func event(_ i: Int, _ closed: EventTracker.Closed) -> SoundEvent {
+        let c = configuration
+        let half = c.hopLength / 2
+        return SoundEvent(
+            eventClass: rules.classes[i].eventClass,
+            onset: max(0, c.centerSample(ofFrame: closed.first) - half),
+            offset: c.centerSample(ofFrame: closed.last) + half,
+            sampleRate: c.sampleRate, confidence: closed.confidence, peakLevel: closed.peakLevel,
+            explanation: closed.explanation)
+    }
+}

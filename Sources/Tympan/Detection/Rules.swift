@@ -1,0 +1,318 @@
+/// Auditable threshold rules: per class, conditions on frame features (or
+/// their short-window aggregates) combined into a score in [0, 1], and the
+/// settings of the event detector. Loaded from JSON (see `Rules.bundledJSON`
+/// and docs/rules.md); every error names the file, the line and the field.
+public struct Rules: Sendable {
+    public var classes: [ClassRule]
+    /// What the rules are checked against: the feature names they may use.
+    public let configuration: FeatureConfiguration
+
+    public init(json: String, source: String = "rules", configuration: FeatureConfiguration = .detection)
+        throws(TympanError)
+    {
+        self.configuration = configuration
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(json)
+        } catch {
+            throw .invalidRules(source: source, line: error.line, field: "", reason: error.message)
+        }
+        var reader = RuleReader(source: source, names: configuration.featureNames)
+        classes = try reader.rules(root)
+    }
+
+    /// The rules that ship with Tympan (`tympan rules` prints them).
+    public static func bundled(for configuration: FeatureConfiguration = .detection) throws(TympanError) -> Rules {
+        try Rules(json: bundledJSON, source: "bundled rules", configuration: configuration)
+    }
+}
+
+public struct ClassRule: Sendable {
+    public var eventClass: EventClass
+    public var about: String
+    /// All must hold: the class score is the smallest term score.
+    public var terms: [Term]
+    public var detector: DetectorSettings
+}
+
+/// One term of a rule: a condition, or a group of which any may hold.
+public indirect enum Term: Sendable, CustomStringConvertible {
+    case condition(Condition)
+    case any([Term])
+
+    public var description: String {
+        switch self {
+        case let .condition(c): c.description
+        case let .any(terms): "any of (" + terms.map(\.description).joined(separator: "; ") + ")"
+        }
+    }
+}
+
+public struct Condition: Sendable, CustomStringConvertible {
+    public enum Aggregate: String, Sendable, CaseIterable {
+        /// The current frame's value.
+        case value
+        case mean, max, min
+        /// The window's last value minus its smallest.
+        case rise
+        /// The window's largest value minus its last.
+        case fall
+    }
+
+    public enum Threshold: Sendable, Equatable {
+        case above(Double)
+        case below(Double)
+        case between(Double, Double)
+    }
+
+    /// A feature name (`flux_db`, `band_high_above_db`, `mel_12`, ...) or a
+    /// mean of log-mel bands, `mel[a..b]`.
+    public var feature: String
+    public var aggregate: Aggregate
+    /// Frames in the aggregate's window.
+    public var frames: Int
+    /// How many frames past the evaluated frame the window ends (0: it ends at
+    /// the evaluated frame). Looking ahead delays every score by the rules'
+    /// largest `ahead`, a fixed latency.
+    public var ahead: Int
+    public var threshold: Threshold
+    /// Width (in the feature's unit) over which the term's score goes from 0
+    /// to 1, centred on the threshold; 0 is a hard step.
+    public var softness: Double
+    /// The line of the rules file it came from.
+    public var line: Int
+
+    public var description: String {
+        let window = ahead > 0 ? "\(frames) frames to +\(ahead)" : "\(frames) frames"
+        let subject = aggregate == .value ? feature : "\(aggregate.rawValue)(\(feature), \(window))"
+        switch threshold {
+        case let .above(t): return "\(subject) above \(t)"
+        case let .below(t): return "\(subject) below \(t)"
+        case let .between(a, b): return "\(subject) between \(a) and \(b)"
+        }
+    }
+
+    /// The term's score for a value: 0.5 exactly at a threshold.
+    func score(_ x: Double) -> Double {
+        func ramp(_ d: Double) -> Double {
+            softness > 0 ? Swift.min(1, Swift.max(0, 0.5 + d / softness)) : (d >= 0 ? 1 : 0)
+        }
+        switch threshold {
+        case let .above(t): return ramp(x - t)
+        case let .below(t): return ramp(t - x)
+        case let .between(a, b): return Swift.min(ramp(x - a), ramp(b - x))
+        }
+    }
+}
+
+public struct DetectorSettings: Sendable, Equatable {
+    /// An event starts when the score reaches `on` and lasts while it stays at or above `off`.
+    public var on: Double = 0.5
+    public var off: Double = 0.35
+    public var minDuration: Double = 0.1
+    public var maxDuration: Double = 30
+    /// Events closer than this (s) are merged into one.
+    public var mergeGap: Double = 0.2
+    /// After an event, the class stays silent this long (s).
+    public var refractory: Double = 0
+}
+
+/// Reads the JSON tree into rules, strictly: unknown keys, classes and
+/// features are errors that name their line.
+private struct RuleReader {
+    let source: String
+    let names: [String]
+
+    func fail(_ value: JSONValue, _ field: String, _ reason: String) -> TympanError {
+        .invalidRules(source: source, line: value.line, field: field, reason: reason)
+    }
+
+    func object(_ value: JSONValue, _ field: String, allowed: Set<String>) throws(TympanError) -> [String: JSONValue] {
+        guard case let .object(members) = value.kind else { throw fail(value, field, "expected an object, found \(value.typeName)") }
+        var out = [String: JSONValue]()
+        for (key, member) in members {
+            guard allowed.contains(key) else {
+                throw fail(member, field.isEmpty ? key : "\(field).\(key)",
+                           "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+            }
+            out[key] = member
+        }
+        return out
+    }
+
+    func number(_ value: JSONValue, _ field: String) throws(TympanError) -> Double {
+        guard case let .number(x) = value.kind else { throw fail(value, field, "expected a number, found \(value.typeName)") }
+        return x
+    }
+
+    func string(_ value: JSONValue, _ field: String) throws(TympanError) -> String {
+        guard case let .string(s) = value.kind else { throw fail(value, field, "expected a string, found \(value.typeName)") }
+        return s
+    }
+
+    func array(_ value: JSONValue, _ field: String) throws(TympanError) -> [JSONValue] {
+        guard case let .array(a) = value.kind else { throw fail(value, field, "expected an array, found \(value.typeName)") }
+        return a
+    }
+
+    mutating func rules(_ root: JSONValue) throws(TympanError) -> [ClassRule] {
+        let top = try object(root, "", allowed: ["format", "version", "about", "classes"])
+        guard let format = top["format"], try string(format, "format") == "tympan-rules" else {
+            throw fail(top["format"] ?? root, "format", "expected \"tympan-rules\"")
+        }
+        guard let version = top["version"], try number(version, "version") == 1 else {
+            throw fail(top["version"] ?? root, "version", "expected 1")
+        }
+        guard let list = top["classes"] else { throw fail(root, "classes", "missing") }
+        var seen = Set<EventClass>()
+        var out = [ClassRule]()
+        for (i, item) in try array(list, "classes").enumerated() {
+            let rule = try classRule(item, "classes[\(i)]")
+            guard seen.insert(rule.eventClass).inserted else {
+                throw fail(item, "classes[\(i)].class", "\(rule.eventClass.label) appears twice")
+            }
+            out.append(rule)
+        }
+        return out
+    }
+
+    func classRule(_ value: JSONValue, _ field: String) throws(TympanError) -> ClassRule {
+        let o = try object(value, field, allowed: ["class", "id", "about", "when", "detector"])
+        guard let labelValue = o["class"] else { throw fail(value, "\(field).class", "missing") }
+        let label = try string(labelValue, "\(field).class")
+        guard let eventClass = EventClass(rawValue: label) else {
+            throw fail(labelValue, "\(field).class", "unknown class '\(label)'; expected one of "
+                       + EventClass.allCases.map(\.label).joined(separator: ", "))
+        }
+        if let id = o["id"], try number(id, "\(field).id") != Double(eventClass.id) {
+            throw fail(id, "\(field).id", "\(label) has id \(eventClass.id)")
+        }
+        let about = try o["about"].map { v throws(TympanError) in try string(v, "\(field).about") } ?? ""
+        guard let when = o["when"] else { throw fail(value, "\(field).when", "missing") }
+        let items = try array(when, "\(field).when")
+        guard !items.isEmpty else { throw fail(when, "\(field).when", "needs at least one condition") }
+        var terms = [Term]()
+        for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).when[\(i)]")) }
+        let detector = try o["detector"].map { v throws(TympanError) in try detectorSettings(v, "\(field).detector") }
+            ?? DetectorSettings()
+        return ClassRule(eventClass: eventClass, about: about, terms: terms, detector: detector)
+    }
+
+    func term(_ value: JSONValue, _ field: String) throws(TympanError) -> Term {
+        if case let .object(members) = value.kind, members.contains(where: { $0.key == "any" }) {
+            let o = try object(value, field, allowed: ["any"])
+            let items = try array(o["any"]!, "\(field).any")
+            guard !items.isEmpty else { throw fail(value, "\(field).any", "needs at least one condition") }
+            var terms = [Term]()
+            for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).any[\(i)]")) }
+            return .any(terms)
+        }
+        return .condition(try condition(value, field))
+    }
+
+    func condition(_ value: JSONValue, _ field: String) throws(TympanError) -> Condition {
+        let o = try object(value, field, allowed: ["feature", "aggregate", "frames", "ahead", "above", "below", "between",
+                                                   "softness"])
+        guard let featureValue = o["feature"] else { throw fail(value, "\(field).feature", "missing") }
+        let feature = try string(featureValue, "\(field).feature")
+        guard FeatureReference(feature, names: names) != nil else {
+            let hint = names.min { editDistance($0, feature) < editDistance($1, feature) }.map { " (did you mean '\($0)'?)" } ?? ""
+            throw fail(featureValue, "\(field).feature", "unknown feature '\(feature)'\(hint)")
+        }
+        var aggregate = Condition.Aggregate.value
+        if let a = o["aggregate"] {
+            let text = try string(a, "\(field).aggregate")
+            guard let parsed = Condition.Aggregate(rawValue: text) else {
+                throw fail(a, "\(field).aggregate", "unknown aggregate '\(text)'; expected one of "
+                           + Condition.Aggregate.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            aggregate = parsed
+        }
+        var frames = 1
+        if let f = o["frames"] {
+            let x = try number(f, "\(field).frames")
+            guard x >= 1, x <= 1000, x == x.rounded() else { throw fail(f, "\(field).frames", "expected a whole number 1...1000") }
+            frames = Int(x)
+        }
+        var ahead = 0
+        if let a = o["ahead"] {
+            let x = try number(a, "\(field).ahead")
+            guard x >= 0, x <= 500, x == x.rounded() else { throw fail(a, "\(field).ahead", "expected a whole number 0...500") }
+            ahead = Int(x)
+        }
+        let bounds = ["above", "below", "between"].filter { o[$0] != nil }
+        guard bounds.count == 1 else {
+            throw fail(value, field, "needs exactly one of above, below, between (found \(bounds.isEmpty ? "none" : bounds.joined(separator: ", ")))")
+        }
+        let threshold: Condition.Threshold
+        switch bounds[0] {
+        case "above": threshold = .above(try number(o["above"]!, "\(field).above"))
+        case "below": threshold = .below(try number(o["below"]!, "\(field).below"))
+        default:
+            let pair = try array(o["between"]!, "\(field).between")
+            guard pair.count == 2 else { throw fail(o["between"]!, "\(field).between", "expected [low, high]") }
+            let a = try number(pair[0], "\(field).between[0]"), b = try number(pair[1], "\(field).between[1]")
+            guard a < b else { throw fail(o["between"]!, "\(field).between", "low must be below high") }
+            threshold = .between(a, b)
+        }
+        let softness = try o["softness"].map { v throws(TympanError) in try number(v, "\(field).softness") } ?? 0
+        guard softness >= 0 else { throw fail(o["softness"]!, "\(field).softness", "must be >= 0") }
+        return Condition(feature: feature, aggregate: aggregate, frames: frames, ahead: ahead, threshold: threshold,
+                         softness: softness, line: value.line)
+    }
+
+    func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
+        let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory"])
+        var d = DetectorSettings()
+        func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
+            guard let v = o[key] else { return nil }
+            let x = try number(v, "\(field).\(key)")
+            guard range.contains(x) else { throw fail(v, "\(field).\(key)", "must be in \(range.lowerBound)...\(range.upperBound)") }
+            return x
+        }
+        d.on = try read("on", 0...1) ?? d.on
+        d.off = try read("off", 0...1) ?? d.off
+        d.minDuration = try read("min_duration", 0...3600) ?? d.minDuration
+        d.maxDuration = try read("max_duration", 0...3600) ?? d.maxDuration
+        d.mergeGap = try read("merge_gap", 0...60) ?? d.mergeGap
+        d.refractory = try read("refractory", 0...3600) ?? d.refractory
+        guard d.off <= d.on else { throw fail(value, "\(field).off", "must not be above on (\(d.on))") }
+        guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
+        return d
+    }
+}
+
+/// Where a condition's feature comes from in a frame: one value, or the mean of log-mel bands.
+struct FeatureReference: Sendable {
+    let indices: Range<Int>
+
+    init?(_ name: String, names: [String]) {
+        if let i = names.firstIndex(of: name) {
+            indices = i..<i + 1
+            return
+        }
+        // mel[a..b]: the mean of log-mel bands a through b.
+        guard name.hasPrefix("mel["), name.hasSuffix("]") else { return nil }
+        let inner = name.dropFirst(4).dropLast()
+        let parts = inner.split(separator: ".", omittingEmptySubsequences: true)
+        guard inner.contains(".."), parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a <= b,
+              let first = names.firstIndex(of: "mel_\(a)"), names.contains("mel_\(b)") else { return nil }
+        indices = first..<first + (b - a + 1)
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let current = row[j]
+            row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return row[b.count]
+}

@@ -1,0 +1,188 @@
+import CSndFile
+import Tympan
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Audio read in chunks, mixed to mono and resampled to one rate: bounded
+/// memory whatever the length of the input.
+public protocol AudioStream: AnyObject {
+    /// The next chunk of mono samples at the target rate; empty at the end.
+    func next() throws(TympanError) -> [Float]
+}
+
+/// Mixes interleaved frames to mono and resamples to the target rate.
+final class Conditioner {
+    let channels: Int
+    private let resampler: Resampler?
+
+    init(channels: Int, inputRate: Int, outputRate: Int) throws(TympanError) {
+        self.channels = channels
+        resampler = inputRate == outputRate ? nil : try Resampler(from: inputRate, to: outputRate)
+    }
+
+    func process(_ interleaved: ArraySlice<Float>) -> [Float] {
+        var mono: [Float]
+        if channels == 1 {
+            mono = Array(interleaved)
+        } else {
+            let frames = interleaved.count / channels
+            mono = [Float](repeating: 0, count: frames)
+            let scale = 1 / Float(channels)
+            var i = interleaved.startIndex
+            for f in 0..<frames {
+                var sum: Float = 0
+                for _ in 0..<channels { sum += interleaved[i]; i += 1 }
+                mono[f] = sum * scale
+            }
+        }
+        return resampler?.process(mono) ?? mono
+    }
+
+    func finish() -> [Float] { resampler?.finish() ?? [] }
+}
+
+/// A file through libsndfile (WAV, FLAC, OGG, ...), in chunks.
+public final class AudioFileStream: AudioStream {
+    public let path: String
+    public let sampleRate: Int
+    public let channelCount: Int
+    public let declaredFrames: Int
+    private let file: OpaquePointer
+    private let conditioner: Conditioner
+    private var block: [Float]
+    private var framesRead = 0
+    private var ended = false
+
+    public init(path: String, targetRate: Int, chunkFrames: Int = 16_384) throws(TympanError) {
+        var info = SF_INFO()
+        guard let file = sf_open(path, Int32(SFM_READ), &info) else {
+            throw .unreadableAudio(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        if let problem = AudioFile.truncation(in: file) {
+            sf_close(file)
+            throw .unreadableAudio(path: path, reason: problem)
+        }
+        guard info.channels > 0, info.samplerate > 0 else {
+            sf_close(file)
+            throw .unreadableAudio(path: path, reason: "no channels or no sample rate in the header")
+        }
+        self.path = path
+        self.file = file
+        sampleRate = Int(info.samplerate)
+        channelCount = Int(info.channels)
+        declaredFrames = Int(info.frames)
+        do {
+            conditioner = try Conditioner(channels: channelCount, inputRate: sampleRate, outputRate: targetRate)
+        } catch {
+            sf_close(file)
+            throw error
+        }
+        block = [Float](repeating: 0, count: chunkFrames * channelCount)
+    }
+
+    deinit { sf_close(file) }
+
+    public func next() throws(TympanError) -> [Float] {
+        while !ended {
+            let frames = block.count / channelCount
+            let got = block.withUnsafeMutableBufferPointer {
+                Int(sf_readf_float(file, $0.baseAddress, sf_count_t(frames)))
+            }
+            if got <= 0 {
+                ended = true
+                if sf_error(file) != 0 {
+                    throw .unreadableAudio(path: path, reason: String(cString: sf_strerror(file)))
+                }
+                if framesRead < declaredFrames {
+                    throw .unreadableAudio(path: path, reason: "truncated: the header declares \(declaredFrames) frames, only \(framesRead) could be read")
+                }
+                return conditioner.finish()
+            }
+            framesRead += got
+            let out = conditioner.process(block[0..<got * channelCount])
+            if !out.isEmpty { return out }
+        }
+        return []
+    }
+}
+
+/// Raw PCM from a file descriptor (standard input for `arecord ... |`).
+public final class RawPCMStream: AudioStream {
+    public enum Encoding: String, CaseIterable, Sendable {
+        case s16le, f32le
+
+        var bytesPerSample: Int { self == .s16le ? 2 : 4 }
+    }
+
+    public let encoding: Encoding
+    public let sampleRate: Int
+    public let channelCount: Int
+    private let descriptor: Int32
+    private let conditioner: Conditioner
+    private var buffer: [UInt8]
+    private var carry = 0          // bytes of an incomplete frame kept from the last read
+    private var ended = false
+
+    public init(descriptor: Int32 = 0, encoding: Encoding, sampleRate: Int, channelCount: Int, targetRate: Int,
+                chunkBytes: Int = 32_768) throws(TympanError) {
+        guard sampleRate > 0 else { throw .invalidConfiguration(field: "--rate", value: "\(sampleRate)", reason: "must be positive") }
+        guard (1...64).contains(channelCount) else {
+            throw .invalidConfiguration(field: "--channels", value: "\(channelCount)", reason: "must be 1...64")
+        }
+        self.descriptor = descriptor
+        self.encoding = encoding
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
+        conditioner = try Conditioner(channels: channelCount, inputRate: sampleRate, outputRate: targetRate)
+        let frameBytes = encoding.bytesPerSample * channelCount
+        buffer = [UInt8](repeating: 0, count: max(frameBytes, chunkBytes / frameBytes * frameBytes))
+    }
+
+    public func next() throws(TympanError) -> [Float] {
+        let frameBytes = encoding.bytesPerSample * channelCount
+        while !ended {
+            let got = buffer.withUnsafeMutableBytes { raw in
+                read(descriptor, raw.baseAddress! + carry, raw.count - carry)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .unreadableAudio(path: "-", reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 {
+                ended = true
+                if carry != 0 {
+                    throw .unreadableAudio(path: "-", reason: "the stream ended inside a frame (\(carry) stray bytes): "
+                                           + "is it really \(encoding.rawValue) with \(channelCount) channel(s)?")
+                }
+                return conditioner.finish()
+            }
+            let available = carry + got
+            let whole = available / frameBytes * frameBytes
+            var samples = [Float](repeating: 0, count: whole / encoding.bytesPerSample)
+            buffer.withUnsafeBytes { raw in
+                switch encoding {
+                case .s16le:
+                    for i in samples.indices {
+                        let v = Int16(bitPattern: UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8)
+                        samples[i] = Float(v) / 32768
+                    }
+                case .f32le:
+                    for i in samples.indices {
+                        let bits = UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16
+                            | UInt32(raw[4 * i + 3]) << 24
+                        samples[i] = Float(bitPattern: bits)
+                    }
+                }
+            }
+            carry = available - whole
+            if carry > 0 {  // keep the partial frame for the next read
+                for i in 0..<carry { buffer[i] = buffer[whole + i] }
+            }
+            let out = conditioner.process(samples[...])
+            if !out.isEmpty { return out }
+        }
+        return []
+    }
+}
