@@ -13,6 +13,17 @@ public struct SoundEvent: Sendable, Equatable {
     /// The rule terms at the event's strongest frame, with their values.
     public var explanation: [Explanation]
 
+    public init(eventClass: EventClass, onset: Int, offset: Int, sampleRate: Int, confidence: Double,
+                peakLevel: Double, explanation: [Explanation]) {
+        self.eventClass = eventClass
+        self.onset = onset
+        self.offset = offset
+        self.sampleRate = sampleRate
+        self.confidence = confidence
+        self.peakLevel = peakLevel
+        self.explanation = explanation
+    }
+
     public var onsetSeconds: Double { Double(onset) / Double(sampleRate) }
     public var offsetSeconds: Double { Double(offset) / Double(sampleRate) }
     public var duration: Double { offsetSeconds - onsetSeconds }
@@ -28,7 +39,8 @@ struct EventTracker {
     let refractoryFrames: Int
 
     private(set) var runStart: Int?     // first frame of the current run of scores >= off
-    private var start: Int?             // the open event's first frame
+    private var start: Int?             // the open event's first frame (onset, refined)
+    private var core = 0                // its first frame by the score alone: durations count from here
     private var last = 0                // its last frame with score >= off
     private var scoreSum = 0.0
     private var scoreCount = 0
@@ -36,6 +48,10 @@ struct EventTracker {
     private var bestScore = -1.0
     private var explanation: [Explanation] = []
     private var quietUntil = 0          // refractory: no new event before this frame
+    private var lastClosed = -1         // the last frame of the previous event
+    /// The onset feature of the recent frames, for onset refinement.
+    private var history: [Double]
+    private let lookbackFrames: Int
 
     init(_ settings: DetectorSettings, framesPerSecond: Double) {
         self.settings = settings
@@ -43,6 +59,8 @@ struct EventTracker {
         minFrames = max(1, Int((settings.minDuration * framesPerSecond).rounded()))
         maxFrames = max(1, Int((settings.maxDuration * framesPerSecond).rounded()))
         refractoryFrames = Int((settings.refractory * framesPerSecond).rounded())
+        lookbackFrames = settings.onsetFeature == nil ? 0 : Int((settings.onsetLookback * framesPerSecond).rounded())
+        history = Array(repeating: 0, count: lookbackFrames + 1)
     }
 
     struct Closed {
@@ -55,7 +73,9 @@ struct EventTracker {
 
     /// Feeds one frame; returns an event when one closes. `explain` is called
     /// only when this frame is the event's strongest so far.
-    mutating func update(frame t: Int, score: Double, level: Double, explain: () -> [Explanation]) -> Closed? {
+    mutating func update(frame t: Int, score: Double, level: Double, onsetValue: Double,
+                         explain: () -> [Explanation]) -> Closed? {
+        history[t % history.count] = onsetValue
         let active = score >= settings.off
         if active { runStart = runStart ?? t } else { runStart = nil }
         var closed: Closed?
@@ -65,7 +85,7 @@ struct EventTracker {
                 else if t - last == 1 || score >= settings.on {  // continuing, or re-triggered within the gap
                     last = t
                     accumulate(score, level, explain)
-                    if t - first + 1 >= maxFrames { closed = close() }
+                    if t - min(first, core) + 1 >= maxFrames { closed = close() }
                     return closed
                 }
             } else if t - last > mergeGapFrames {
@@ -73,11 +93,23 @@ struct EventTracker {
             }
         }
         if start == nil, t >= quietUntil, score >= settings.on {
-            start = max(runStart ?? t, quietUntil)
+            core = max(runStart ?? t, quietUntil, lastClosed + 1)
+            start = max(min(core, refinedOnset(t)), lastClosed + 1)
             last = t
             accumulate(score, level, explain)
         }
         return closed
+    }
+
+    /// The earliest frame back from t (within the lookback) from which the
+    /// onset feature has stayed at or above its threshold; t without refinement.
+    private func refinedOnset(_ t: Int) -> Int {
+        guard lookbackFrames > 0 else { return Int.max / 2 }
+        var k = t
+        while k > 0, t - (k - 1) <= lookbackFrames, k - 1 > lastClosed, history[(k - 1) % history.count] >= settings.onsetAbove {
+            k -= 1
+        }
+        return k
     }
 
     private mutating func accumulate(_ score: Double, _ level: Double, _ explain: () -> [Explanation]) {
@@ -102,20 +134,20 @@ struct EventTracker {
         bestScore = -1
         explanation = []
         quietUntil = last + 1 + refractoryFrames
-        return last - first + 1 >= minFrames ? event : nil
+        lastClosed = last
+        return last - core + 1 >= minFrames ? event : nil
     }
 
     mutating func reset() {
-        self = EventTracker(settings, mergeGapFrames: mergeGapFrames, minFrames: minFrames, maxFrames: maxFrames,
-                            refractoryFrames: refractoryFrames)
-    }
-
-    private init(_ settings: DetectorSettings, mergeGapFrames: Int, minFrames: Int, maxFrames: Int, refractoryFrames: Int) {
-        self.settings = settings
-        self.mergeGapFrames = mergeGapFrames
-        self.minFrames = minFrames
-        self.maxFrames = maxFrames
-        self.refractoryFrames = refractoryFrames
+        runStart = nil
+        start = nil
+        scoreSum = 0
+        scoreCount = 0
+        peakLevel = -.infinity
+        bestScore = -1
+        explanation = []
+        quietUntil = 0
+        lastClosed = -1
     }
 }
 
@@ -132,6 +164,9 @@ public final class EventDetector {
     private let levelIndex: Int
     /// A-weighted levels of the frames still waiting for their scores.
     private var levels: [Double]
+    /// Per class: where its onset feature is in a frame, and its recent values.
+    private let onsetReferences: [FeatureReference?]
+    private var onsetValues: [[Double]]
 
     public init(rules: Rules) throws(TympanError) {
         guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
@@ -145,6 +180,9 @@ public final class EventDetector {
         trackers = rules.classes.map { EventTracker($0.detector, framesPerSecond: fps) }
         levelIndex = level
         levels = Array(repeating: 0, count: classifier.delay + 1)
+        let names = rules.configuration.featureNames
+        onsetReferences = rules.classes.map { $0.detector.onsetFeature.flatMap { FeatureReference($0, names: names) } }
+        onsetValues = Array(repeating: Array(repeating: 0, count: classifier.delay + 1), count: rules.classes.count)
     }
 
     /// The bundled rules on the detection front end.
@@ -186,6 +224,12 @@ public final class EventDetector {
             let row = frames[k]
             let t = frames.firstFrame + k
             levels[t % levels.count] = Double(row[row.startIndex + levelIndex])
+            for i in onsetReferences.indices {
+                guard let reference = onsetReferences[i] else { continue }
+                var x = 0.0
+                for j in reference.indices { x += Double(row[row.startIndex + j]) }
+                onsetValues[i][t % levels.count] = x / Double(reference.indices.count)
+            }
             if let (e, scores) = classifier.push(row) { events += track(e, scores) }
         }
         return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
@@ -198,6 +242,7 @@ public final class EventDetector {
         for i in trackers.indices {
             let classifier = self.classifier
             if let closed = trackers[i].update(frame: e, score: scores[i], level: level,
+                                               onsetValue: onsetValues[i][e % levels.count],
                                                explain: { classifier.explanation(of: i) }) {
                 events.append(event(i, closed))
             }

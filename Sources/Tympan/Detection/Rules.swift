@@ -115,6 +115,13 @@ public struct DetectorSettings: Sendable, Equatable {
     public var mergeGap: Double = 0.2
     /// After an event, the class stays silent this long (s).
     public var refractory: Double = 0
+    /// Onset refinement: from the frame where the event triggered, the onset
+    /// moves back while `onsetFeature` stays at or above `onsetAbove`, at most
+    /// `onsetLookback` seconds (an event starts where its sound rose above the
+    /// background, not where the rule became sure). nil: no refinement.
+    public var onsetFeature: String?
+    public var onsetAbove: Double = 3
+    public var onsetLookback: Double = 1
 }
 
 /// Reads the JSON tree into rules, strictly: unknown keys, classes and
@@ -262,7 +269,8 @@ private struct RuleReader {
     }
 
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
-        let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory"])
+        let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory",
+                                                   "onset_feature", "onset_above", "onset_lookback"])
         var d = DetectorSettings()
         func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
             guard let v = o[key] else { return nil }
@@ -276,6 +284,15 @@ private struct RuleReader {
         d.maxDuration = try read("max_duration", 0...3600) ?? d.maxDuration
         d.mergeGap = try read("merge_gap", 0...60) ?? d.mergeGap
         d.refractory = try read("refractory", 0...3600) ?? d.refractory
+        if let f = o["onset_feature"] {
+            let name = try string(f, "\(field).onset_feature")
+            guard FeatureReference(name, names: names) != nil else {
+                throw fail(f, "\(field).onset_feature", "unknown feature '\(name)'")
+            }
+            d.onsetFeature = name
+        }
+        if let a = o["onset_above"] { d.onsetAbove = try number(a, "\(field).onset_above") }
+        d.onsetLookback = try read("onset_lookback", 0...10) ?? d.onsetLookback
         guard d.off <= d.on else { throw fail(value, "\(field).off", "must not be above on (\(d.on))") }
         guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
         return d

@@ -143,6 +143,12 @@ public struct Explanation: Sendable, Equatable, CustomStringConvertible {
     /// The term's score in [0, 1]; 0.5 is exactly at its threshold.
     public var score: Double
 
+    public init(term: String, value: Double, score: Double) {
+        self.term = term
+        self.value = value
+        self.score = score
+    }
+
     public var description: String {
         "\(term): \((value * 100).rounded() / 100) (score \((score * 100).rounded() / 100))"
     }

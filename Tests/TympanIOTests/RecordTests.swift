@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import Tympan
+import TympanIO
+
+@Suite struct RecordTests {
+    @Test("UTC timestamps: known instants, milliseconds truncated, before 1970 too")
+    func timestamps() {
+        #expect(utcTimestamp(0) == "1970-01-01T00:00:00.000Z")
+        #expect(utcTimestamp(1_796_040_000.1234) == "2026-11-30T12:00:00.123Z")
+        #expect(utcTimestamp(951_782_400) == "2000-02-29T00:00:00.000Z")
+        #expect(utcTimestamp(-1) == "1969-12-31T23:59:59.000Z")
+    }
+
+    @Test("A record from an event: times, class id, rounded numbers, escaped sensor id, no other keys")
+    func record() throws {
+        let event = SoundEvent(eventClass: .carHorn, onset: 16_000, offset: 24_000, sampleRate: 16_000,
+                               confidence: 0.87654, peakLevel: -23.456,
+                               explanation: [Explanation(term: "t", value: 1, score: 0.5)])
+        let record = EventRecord(event, sensor: "pole \"7\"", streamStart: 1_796_040_000)
+        let object = try JSONSerialization.jsonObject(with: Data(record.json.utf8)) as! [String: Any]
+        #expect(Set(object.keys) == Set(EventRecord.keys))
+        #expect(object["sensor"] as? String == "pole \"7\"")
+        #expect(object["time"] as? String == "2026-11-30T12:00:01.000Z")
+        #expect(object["onset"] as? Double == 1 && object["offset"] as? Double == 1.5)
+        #expect(object["class"] as? String == "car_horn" && object["class_id"] as? Int == 5)
+        #expect(object["confidence"] as? Double == 0.877 && object["level_db"] as? Double == -23.5)
+        #expect(record.tsv(filename: "a.flac") == "a.flac\t1\t1.5\tcar_horn")
+        let explained = EventRecord(event, sensor: "s", streamStart: 0, explain: true)
+        #expect(explained.json.contains("\"explanation\":[{\"term\":\"t\",\"value\":1,\"score\":0.5}]"))
+    }
+
+    @Test("Privacy by construction: a record's stored properties are metadata only")
+    func noRoomForAudio() {
+        let event = SoundEvent(eventClass: .gunshot, onset: 0, offset: 1, sampleRate: 16_000, confidence: 1,
+                               peakLevel: 0, explanation: [])
+        let record = EventRecord(event, sensor: "s", streamStart: 0)
+        let fields = Mirror(reflecting: record).children.compactMap(\.label)
+        #expect(fields == ["sensor", "time", "onset", "offset", "eventClass", "confidence", "level", "explanation"])
+        for child in Mirror(reflecting: record).children {
+            #expect(!(child.value is [Float]) && !(child.value is [Double]), "\(child.label ?? "") could carry samples")
+        }
+    }
+}
+
+@Suite struct ResamplerTests {
+    @Test("44.1 kHz to 16 kHz keeps a 1 kHz tone's frequency and level; chunked equals whole")
+    func tone() throws {
+        let input = (0..<44_100).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / 44_100)) }
+        let whole = try Resampler(from: 44_100, to: 16_000)
+        var a = whole.process(input)
+        a += whole.finish()
+        #expect(abs(a.count - 16_000) <= 2)
+        let middle = a[2000..<14_000]
+        let rms = sqrt(middle.reduce(0) { $0 + $1 * $1 } / Float(middle.count))
+        #expect(abs(rms - 0.5 / sqrt(2)) < 0.005)
+        let crossings = zip(middle.dropFirst(), middle).filter { ($0 < 0) != ($1 < 0) }.count
+        #expect(abs(crossings - 1500) <= 2, "1 kHz: 2000 sign changes per second, \(crossings) in 0.75 s")
+        let chunked = try Resampler(from: 44_100, to: 16_000)
+        var b = [Float]()
+        var i = 0
+        for size in [1, 7, 1000, 4410, 30_000] where i < input.count {
+            b += chunked.process(Array(input[i..<min(input.count, i + size)]))
+            i += size
+        }
+        b += chunked.process(Array(input[min(i, input.count)...]))
+        b += chunked.finish()
+        #expect(a == b)
+    }
+}

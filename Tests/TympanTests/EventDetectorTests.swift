@@ -1,0 +1,64 @@
+import Testing
+import Tympan
+import TympanIO
+
+@Suite struct EventDetectorTests {
+    static let scenes = ["test_0004", "test_0009", "test_0015", "test_0002"]
+
+    func samples(_ scene: String) throws -> [Float] {
+        try AudioFile.read(Fixtures.path("scenes/test/\(scene).flac")).samples
+    }
+
+    @Test("Streaming: chunks of 1, 160, 1000 and 16000 samples give the events of the whole clip",
+          arguments: [1, 160, 1000, 16_000])
+    func chunked(_ size: Int) throws {
+        let x = try samples("test_0015")
+        let whole = try EventDetector().events(in: x)
+        let detector = try EventDetector()
+        var events = [SoundEvent]()
+        var i = 0
+        while i < x.count {
+            events += try detector.append(Array(x[i..<min(x.count, i + size)]))
+            i += size
+        }
+        events += try detector.finish()
+        #expect(!whole.isEmpty)
+        #expect(events == whole)
+    }
+
+    @Test("Events lie within the clip, in order, with confidence in [0, 1] and an explanation")
+    func sane() throws {
+        for scene in Self.scenes {
+            let x = try samples(scene)
+            let events = try EventDetector().events(in: x)
+            for e in events {
+                #expect(0 <= e.onset && e.onset < e.offset && e.offset <= x.count + 400)
+                #expect((0...1).contains(e.confidence))
+                #expect(!e.explanation.isEmpty && e.peakLevel.isFinite)
+            }
+            #expect(events.map(\.onset) == events.map(\.onset).sorted())
+        }
+    }
+
+    @Test("finish() starts a new stream: the same clip twice gives the same events")
+    func reuse() throws {
+        let detector = try EventDetector()
+        let x = try samples("test_0009")
+        #expect(try detector.events(in: x) == detector.events(in: x))
+    }
+
+    @Test("Silence and steady noise raise nothing")
+    func quiet() throws {
+        #expect(try EventDetector().events(in: [Float](repeating: 0, count: 160_000)).isEmpty)
+        var generator = SplitMix(seed: 3)
+        let noise = (0..<160_000).map { _ in Float(Int(generator.next() % 2001) - 1000) / 100_000 }
+        #expect(try EventDetector().events(in: noise).isEmpty)
+    }
+
+    @Test("Detection needs the descriptors: a configuration without them is refused")
+    func needsDescriptors() throws {
+        let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "when": [{"feature": "mel_3", "above": 1}]}]}"#
+        let rules = try Rules(json: json, configuration: .librosa)
+        #expect(throws: TympanError.self) { try EventDetector(rules: rules) }
+    }
+}

@@ -1,0 +1,141 @@
+import Testing
+@testable import Tympan
+
+@Suite struct RulesTests {
+    static func rules(_ classes: String) -> String {
+        """
+        {
+          "format": "tympan-rules",
+          "version": 1,
+          "classes": [
+        \(classes)
+          ]
+        }
+        """
+    }
+
+    func error(_ json: String) -> TympanError? {
+        do {
+            _ = try Rules(json: json, source: "test.json")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("The bundled rules cover the eight classes, each once, with stable ids")
+    func bundled() throws {
+        let rules = try Rules.bundled()
+        #expect(Set(rules.classes.map(\.eventClass)) == Set(EventClass.allCases))
+        #expect(EventClass.allCases.map(\.id) == Array(1...8))
+        #expect(EventClass.allCases.map(\.label) == ["gunshot", "scream", "drill", "angle_grinder", "car_horn",
+                                                      "whistle", "aerosol_spray", "crackling"])
+    }
+
+    @Test("Errors name the file, the line and the field", arguments: [
+        (#"    {"class": "gunshoot", "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].class", "unknown class 'gunshoot'"),
+        (#"    {"class": "gunshot", "when": [{"feature": "centriod_hz", "above": 1}]}"#, 5, "classes[0].when[0].feature", "did you mean 'centroid_hz'"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "abvoe": 1}]}"#, 5, "classes[0].when[0].abvoe", "unknown key"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "aggregate": "median", "above": 1}]}"#, 5, "classes[0].when[0].aggregate", "unknown aggregate"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db"}]}"#, 5, "classes[0].when[0]", "exactly one of above, below, between"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1, "below": 2}]}"#, 5, "classes[0].when[0]", "exactly one"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": "high"}]}"#, 5, "classes[0].when[0].above", "expected a number"),
+        (#"    {"class": "gunshot", "id": 7, "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].id", "gunshot has id 1"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"on": 0.3, "off": 0.6}}"#, 5, "classes[0].detector.off", "must not be above on"),
+        (#"    {"class": "gunshot", "when": []}"#, 5, "classes[0].when", "at least one condition"),
+        ("    {\"class\": \"gunshot\",\n     \"when\": [{\"feature\": \"mel[3..900]\", \"above\": 1}]}", 6, "classes[0].when[0].feature", "unknown feature"),
+    ])
+    func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
+        let e = error(Self.rules(body))
+        guard case let .invalidRules(source, reportedLine, reportedField, message)? = e else {
+            Issue.record("expected invalidRules, got \(String(describing: e))")
+            return
+        }
+        #expect(source == "test.json")
+        #expect(reportedLine == line)
+        #expect(reportedField == field)
+        #expect(message.contains(reason), "\(message)")
+        #expect(e!.description.hasPrefix("test.json:\(line): \(field)"))
+    }
+
+    @Test("Malformed JSON: the line of the syntax error")
+    func syntax() {
+        let e = error("{\n  \"format\": \"tympan-rules\",\n  \"version\": 1\n  \"classes\": []\n}")
+        guard case let .invalidRules(_, line, _, message)? = e else { Issue.record("\(String(describing: e))"); return }
+        #expect(line == 4 && message.contains("expected ',' or '}'"))
+        #expect(error("") != nil)
+        #expect(error("{\"format\": \"tympan-rules\", \"version\": 2, \"classes\": []}") != nil)
+    }
+
+    @Test("A class may appear once")
+    func duplicate() {
+        let one = #"{"class": "whistle", "when": [{"feature": "flux_db", "above": 1}]}"#
+        #expect(error(Self.rules("    \(one),\n    \(one)")) != nil)
+    }
+
+    @Test("Term scores: 0.5 at the threshold, linear over the softness, a step without it")
+    func termScores() throws {
+        let rules = try Rules(json: Self.rules(#"""
+            {"class": "whistle", "when": [
+              {"feature": "flux_db", "above": 10, "softness": 4},
+              {"feature": "flux_db", "below": 10},
+              {"feature": "flux_db", "between": [0, 10], "softness": 2},
+              {"any": [{"feature": "mel[0..3]", "above": 1}, {"feature": "zcr", "below": 0.1}]}]}
+            """#))
+        let terms = rules.classes[0].terms
+        guard case let .condition(above) = terms[0], case let .condition(below) = terms[1],
+              case let .condition(between) = terms[2], case .any = terms[3] else {
+            Issue.record("terms not read as written"); return
+        }
+        #expect(above.score(10) == 0.5 && above.score(12) == 1 && above.score(9) == 0.25 && above.score(7) == 0)
+        #expect(below.score(10) == 1 && below.score(10.01) == 0)
+        #expect(between.score(5) == 1 && between.score(0) == 0.5 && between.score(10.5) == 0.25)
+    }
+}
+
+@Suite struct EventTrackerTests {
+    /// Runs scores through a tracker at 100 frames per second; returns (first, last) frames.
+    func run(_ scores: [Double], _ settings: DetectorSettings) -> [(Int, Int)] {
+        var tracker = EventTracker(settings, framesPerSecond: 100)
+        var events = [(Int, Int)]()
+        for (t, s) in scores.enumerated() {
+            if let e = tracker.update(frame: t, score: s, level: 0, onsetValue: 0, explain: { [] }) { events.append((e.first, e.last)) }
+        }
+        if let e = tracker.close() { events.append((e.first, e.last)) }
+        return events
+    }
+
+    let settings = DetectorSettings(on: 0.6, off: 0.3, minDuration: 0.03, maxDuration: 1, mergeGap: 0.05, refractory: 0)
+
+    @Test("Hysteresis: starts at on, lasts while at or above off, and the onset reaches back over the run above off")
+    func hysteresis() {
+        let scores = [0, 0.4, 0.5, 0.7, 0.5, 0.35, 0.2, 0, 0, 0, 0, 0, 0] as [Double]
+        let events = run(scores, settings)
+        #expect(events.count == 1 && events[0] == (1, 5))
+        #expect(run([0, 0.5, 0.5, 0.5, 0.5, 0], settings).isEmpty, "never reaches on")
+    }
+
+    @Test("Shorter than min_duration: dropped")
+    func minimum() {
+        #expect(run([0, 0.9, 0.9, 0, 0, 0, 0, 0, 0, 0], settings).isEmpty)
+        #expect(run([0, 0.9, 0.9, 0.9, 0, 0, 0, 0, 0, 0], settings).count == 1)
+    }
+
+    @Test("Gaps up to merge_gap join; longer gaps split")
+    func merging() {
+        let joined = run([0.9, 0.9, 0.9, 0, 0, 0, 0, 0.9, 0.9, 0.9] + Array(repeating: 0, count: 10), settings)
+        #expect(joined.count == 1 && joined[0] == (0, 9))
+        let split = run([0.9, 0.9, 0.9] + Array(repeating: 0, count: 8) + [0.9, 0.9, 0.9] + Array(repeating: 0, count: 10), settings)
+        #expect(split.count == 2)
+    }
+
+    @Test("max_duration cuts a long event; refractory keeps the class quiet after one")
+    func maximumAndRefractory() {
+        let long = run(Array(repeating: 0.9, count: 250), settings)
+        #expect(long.count == 3 && long[0] == (0, 99))
+        var quiet = settings
+        quiet.refractory = 0.2
+        let events = run([0.9, 0.9, 0.9] + Array(repeating: 0, count: 8) + [0.9, 0.9, 0.9] + Array(repeating: 0, count: 30), quiet)
+        #expect(events.count == 1)
+    }
+}
