@@ -31,48 +31,15 @@ public enum AudioFile {
     /// not audio, and a truncated file (one whose header promises more audio
     /// than the file holds), naming the file and what is wrong.
     public static func read(_ path: String) throws(TympanError) -> AudioClip {
-        var info = SF_INFO()
-        guard let file = sf_open(path, Int32(SFM_READ), &info) else {
-            throw .unreadableAudio(path: path, reason: String(cString: sf_strerror(nil)))
-        }
-        defer { sf_close(file) }
-        if let problem = truncation(in: file) {
-            throw .unreadableAudio(path: path, reason: problem)
-        }
-        let channels = Int(info.channels)
-        guard channels > 0, info.samplerate > 0 else {
-            throw .unreadableAudio(path: path, reason: "no channels or no sample rate in the header")
-        }
-        let declared = Int(info.frames)
+        let stream = try AudioFileStream(path: path, targetRate: nil)
         var mono = [Float]()
-        mono.reserveCapacity(max(declared, 0))
-        let blockFrames = 4096
-        var block = [Float](repeating: 0, count: blockFrames * channels)
+        mono.reserveCapacity(max(stream.declaredFrames, 0))
         while true {
-            let got = block.withUnsafeMutableBufferPointer {
-                Int(sf_readf_float(file, $0.baseAddress, sf_count_t(blockFrames)))
-            }
-            if got <= 0 { break }
-            if channels == 1 {
-                mono.append(contentsOf: block[0..<got])
-            } else {
-                let scale = 1 / Float(channels)
-                for frame in 0..<got {
-                    var sum: Float = 0
-                    for channel in 0..<channels { sum += block[frame * channels + channel] }
-                    mono.append(sum * scale)
-                }
-            }
+            let chunk = try stream.next()
+            if chunk.isEmpty { break }
+            mono.append(contentsOf: chunk)
         }
-        let error = sf_error(file)
-        if error != 0 {
-            throw .unreadableAudio(path: path, reason: String(cString: sf_strerror(file)))
-        }
-        if mono.count < declared {
-            throw .unreadableAudio(
-                path: path, reason: "truncated: the header declares \(declared) frames, only \(mono.count) could be read")
-        }
-        return AudioClip(samples: mono, sampleRate: Int(info.samplerate), channelCount: channels)
+        return AudioClip(samples: mono, sampleRate: stream.sampleRate, channelCount: stream.channelCount)
     }
 
     /// libsndfile opens a WAV whose data chunk runs past the end of the file

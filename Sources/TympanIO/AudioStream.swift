@@ -55,7 +55,8 @@ public final class AudioFileStream: AudioStream {
     private var framesRead = 0
     private var ended = false
 
-    public init(path: String, targetRate: Int, chunkFrames: Int = 16_384) throws(TympanError) {
+    /// `targetRate` nil keeps the file's own rate.
+    public init(path: String, targetRate: Int?, chunkFrames: Int = 16_384) throws(TympanError) {
         var info = SF_INFO()
         guard let file = sf_open(path, Int32(SFM_READ), &info) else {
             throw .unreadableAudio(path: path, reason: String(cString: sf_strerror(nil)))
@@ -74,7 +75,7 @@ public final class AudioFileStream: AudioStream {
         channelCount = Int(info.channels)
         declaredFrames = Int(info.frames)
         do {
-            conditioner = try Conditioner(channels: channelCount, inputRate: sampleRate, outputRate: targetRate)
+            conditioner = try Conditioner(channels: channelCount, inputRate: sampleRate, outputRate: targetRate ?? sampleRate)
         } catch {
             sf_close(file)
             throw error

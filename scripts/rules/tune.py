@@ -104,14 +104,15 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("start")
     p.add_argument("out")
-    p.add_argument("--split", default="train")
+    p.add_argument("--split", nargs="+", default=["train"])
     p.add_argument("--passes", type=int, default=3)
     p.add_argument("--tympan", default=str(ROOT / ".build/release/tympan"))
     args = p.parse_args()
     rules = json.loads(Path(args.start).read_text())
-    folder = ROOT / "fixtures/scenes" / args.split
-    files = sorted(str(f) for f in folder.glob("*.flac"))
-    reference = read((ROOT / f"fixtures/scenes/{args.split}.tsv").read_text().splitlines())
+    files, reference = [], {}
+    for split in args.split:
+        files += sorted(str(f) for f in (ROOT / "fixtures/scenes" / split).glob("*.flac"))
+        reference.update(read((ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
     best = evaluate(rules, args.split, args.tympan, files, reference)
     print("start", {c: round(v[1], 3) for c, v in best.items()}, file=sys.stderr)
     for n in range(args.passes):

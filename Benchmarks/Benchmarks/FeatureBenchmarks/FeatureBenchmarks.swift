@@ -30,6 +30,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The whole pipeline: log-mel + descriptors + background, the bundled rules, the event trackers.
+    Benchmark("Detection (features, descriptors, rules, events), 10 s") { benchmark in
+        let detector = try EventDetector()
+        for _ in benchmark.scaledIterations {
+            blackHole(try detector.events(in: tenSeconds))
+        }
+    }
+
+    Benchmark("Features + descriptors only, 10 s") { benchmark in
+        let extractor = try FeatureExtractor(configuration: .detection)
+        for _ in benchmark.scaledIterations {
+            blackHole(try extractor.features(of: tenSeconds))
+        }
+    }
+
     // Steady-state streaming: 1600-sample chunks (100 ms), 10 frames each.
     Benchmark("Streaming log-mel, 100 ms chunks") { benchmark in
         let extractor = try FeatureExtractor(configuration: .librosa)

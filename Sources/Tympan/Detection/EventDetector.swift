@@ -29,29 +29,33 @@ public struct SoundEvent: Sendable, Equatable {
     public var duration: Double { offsetSeconds - onsetSeconds }
 }
 
-/// Hysteresis, minimum and maximum duration, gap merging and a refractory
-/// period for one class, frame by frame.
+/// Hysteresis, minimum and maximum duration, gap merging, a refractory
+/// period and onset refinement for one class, frame by frame.
 struct EventTracker {
     let settings: DetectorSettings
     let mergeGapFrames: Int
     let minFrames: Int
     let maxFrames: Int
     let refractoryFrames: Int
+    private let lookbackFrames: Int
 
-    private(set) var runStart: Int?     // first frame of the current run of scores >= off
-    private var start: Int?             // the open event's first frame (onset, refined)
-    private var core = 0                // its first frame by the score alone: durations count from here
-    private var last = 0                // its last frame with score >= off
-    private var scoreSum = 0.0
-    private var scoreCount = 0
-    private var peakLevel = -Double.infinity
-    private var bestScore = -1.0
-    private var explanation: [Explanation] = []
+    /// The event being followed.
+    private struct Open {
+        var start: Int          // onset frame (refined)
+        var core: Int           // first frame by the score alone: durations count from here
+        var last: Int           // last frame with a score at or above off
+        var scoreSum = 0.0
+        var scoreCount = 0
+        var peakLevel = -Double.infinity
+        var bestScore = -1.0
+        var explanation: [Explanation] = []
+    }
+
+    private var open: Open?
+    private var runStart: Int?          // first frame of the current run of scores >= off
     private var quietUntil = 0          // refractory: no new event before this frame
     private var lastClosed = -1         // the last frame of the previous event
-    /// The onset feature of the recent frames, for onset refinement.
-    private var history: [Double]
-    private let lookbackFrames: Int
+    private var history: [Double]       // the onset feature of the recent frames
 
     init(_ settings: DetectorSettings, framesPerSecond: Double) {
         self.settings = settings
@@ -79,30 +83,28 @@ struct EventTracker {
         let active = score >= settings.off
         if active { runStart = runStart ?? t } else { runStart = nil }
         var closed: Closed?
-        if let first = start {
-            if active {
-                if t - last > 1 && t - last - 1 > mergeGapFrames { closed = close() }  // too late to merge
-                else if t - last == 1 || score >= settings.on {  // continuing, or re-triggered within the gap
-                    last = t
-                    accumulate(score, level, explain)
-                    if t - min(first, core) + 1 >= maxFrames { closed = close() }
-                    return closed
-                }
-            } else if t - last > mergeGapFrames {
-                closed = close()
+        if let event = open {
+            let gap = t - event.last - 1
+            if gap > mergeGapFrames {
+                closed = close()  // too late to merge: this frame may start the next event
+            } else if active && (gap == 0 || score >= settings.on) {  // continuing, or re-triggered within the gap
+                open!.last = t
+                accumulate(score, level, explain)
+                if t - min(event.start, event.core) + 1 >= maxFrames { closed = close() }
+                return closed
             }
         }
-        if start == nil, t >= quietUntil, score >= settings.on {
-            core = max(runStart ?? t, quietUntil, lastClosed + 1)
-            start = max(min(core, refinedOnset(t)), lastClosed + 1)
-            last = t
+        if open == nil, t >= quietUntil, score >= settings.on {
+            let core = max(runStart ?? t, quietUntil, lastClosed + 1)
+            open = Open(start: max(min(core, refinedOnset(t)), lastClosed + 1), core: core, last: t)
             accumulate(score, level, explain)
         }
         return closed
     }
 
     /// The earliest frame back from t (within the lookback) from which the
-    /// onset feature has stayed at or above its threshold; t without refinement.
+    /// onset feature has stayed at or above its threshold; no refinement: a
+    /// frame later than any other candidate.
     private func refinedOnset(_ t: Int) -> Int {
         guard lookbackFrames > 0 else { return Int.max / 2 }
         var k = t
@@ -113,39 +115,29 @@ struct EventTracker {
     }
 
     private mutating func accumulate(_ score: Double, _ level: Double, _ explain: () -> [Explanation]) {
-        scoreSum += score
-        scoreCount += 1
-        peakLevel = max(peakLevel, level)
-        if score > bestScore {
-            bestScore = score
-            explanation = explain()
+        open!.scoreSum += score
+        open!.scoreCount += 1
+        open!.peakLevel = max(open!.peakLevel, level)
+        if score > open!.bestScore {
+            open!.bestScore = score
+            open!.explanation = explain()
         }
     }
 
     /// Closes the open event, if any; nil when it was shorter than the minimum.
     mutating func close() -> Closed? {
-        guard let first = start else { return nil }
-        let event = Closed(first: first, last: last, confidence: min(1, scoreSum / Double(max(scoreCount, 1))),
-                           peakLevel: peakLevel, explanation: explanation)
-        start = nil
-        scoreSum = 0
-        scoreCount = 0
-        peakLevel = -.infinity
-        bestScore = -1
-        explanation = []
-        quietUntil = last + 1 + refractoryFrames
-        lastClosed = last
-        return last - core + 1 >= minFrames ? event : nil
+        guard let event = open else { return nil }
+        open = nil
+        quietUntil = event.last + 1 + refractoryFrames
+        lastClosed = event.last
+        guard event.last - event.core + 1 >= minFrames else { return nil }
+        return Closed(first: event.start, last: event.last, confidence: min(1, event.scoreSum / Double(max(event.scoreCount, 1))),
+                      peakLevel: event.peakLevel, explanation: event.explanation)
     }
 
     mutating func reset() {
+        open = nil
         runStart = nil
-        start = nil
-        scoreSum = 0
-        scoreCount = 0
-        peakLevel = -.infinity
-        bestScore = -1
-        explanation = []
         quietUntil = 0
         lastClosed = -1
     }
