@@ -16,14 +16,11 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detect sound events in audio files or a raw PCM stream; print event records.",
         discussion: """
-            Files may be in any format libsndfile reads, at any rate and channel count: they are mixed
-            to mono and resampled to 16 kHz (libsoxr). '-' reads raw PCM from standard input, chunk by
-            chunk, with --raw, --rate and --channels:
+            Files may be in any format libsndfile reads, at any rate and channel count: they are mixed to mono and resampled to 16 kHz (libsoxr). '-' reads raw PCM from standard input, chunk by chunk, with --raw, --rate and --channels:
+
               arecord -f S16_LE -r 16000 -c 1 | tympan detect --raw s16le --rate 16000 -
-            Records (--format jsonl) have exactly the keys sensor, time, onset, offset, class,
-            class_id, confidence, level_db (and explanation with --explain); no audio ever leaves.
-            With several files, a file that fails is reported and the others are still processed;
-            the exit status is then 1.
+
+            Records (--format jsonl) have exactly the keys sensor, time, onset, offset, class, class_id, confidence and level_db (and explanation with --explain); no audio ever leaves. With several files, a file that fails is reported and the others are still processed; the exit status is then 1.
             """)
 
     @Argument(help: "Audio files, or '-' for raw PCM on standard input.")

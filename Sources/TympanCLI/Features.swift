@@ -24,10 +24,7 @@ struct Features: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compute log-mel features or MFCCs of an audio file.",
         discussion: """
-            CSV: one row per frame, one column per mel band (or MFCC), no header.
-            --preset detection appends the detection descriptors; --names prints the column names.
-            NPY: a float32 array of shape (frames, features).
-            The file must already be at the preset's sample rate (16000 Hz).
+            CSV: one row per frame, one column per mel band (or MFCC), no header. NPY: a float32 array of shape (frames, features). --preset detection appends the detection descriptors; --names prints the column names. The file must already be at the preset's sample rate (16000 Hz).
             """)
 
     @Argument(help: "Audio file (WAV, FLAC, OGG, ... through libsndfile).")

@@ -139,3 +139,37 @@ import Testing
         #expect(events.count == 1)
     }
 }
+
+@Suite struct ClassifierWindowTests {
+    /// Feeds frames whose flux_db takes the given values (everything else 0) and
+    /// returns the value of the single condition at every scored frame.
+    func values(_ aggregate: String, frames: Int, ahead: Int, _ series: [Float]) throws -> [Double] {
+        let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "when": [{"feature": "flux_db", "aggregate": ""# + aggregate + #"", "frames": "# + "\(frames)" + #", "ahead": "# + "\(ahead)" + #", "above": 0}]}]}"#
+        let rules = try Rules(json: json)
+        var classifier = ThresholdClassifier(rules: rules)
+        let names = rules.configuration.featureNames
+        let k = names.firstIndex(of: "flux_db")!
+        var out = [Double]()
+        for x in series {
+            var row = [Float](repeating: 0, count: names.count)
+            row[k] = x
+            if classifier.push(row[...]) != nil { out.append(classifier.explanation(of: 0)[0].value) }
+        }
+        // With ahead <= 1 at most one frame waits: flush scores it, and the terms show it.
+        precondition(ahead <= 1)
+        if !classifier.flush().isEmpty { out.append(classifier.explanation(of: 0)[0].value) }
+        return out
+    }
+
+    @Test("Windows look back and ahead, cut at the stream's ends; the delay is the largest look-ahead")
+    func windows() throws {
+        let series: [Float] = [1, 4, 2, 8, 3, 0]
+        // max over [e-1, e+1]: scored when frame e+1 arrives; the last frame only at flush.
+        #expect(try values("max", frames: 3, ahead: 1, series) == [4, 4, 8, 8, 8, 3])
+        #expect(try values("mean", frames: 2, ahead: 0, series) == [1, 2.5, 3, 5, 5.5, 1.5])
+        #expect(try values("rise", frames: 3, ahead: 0, series) == [0, 3, 1, 6, 1, 0])
+        #expect(try values("fall", frames: 3, ahead: 0, series) == [0, 0, 2, 0, 5, 8])
+        #expect(try values("range", frames: 3, ahead: 0, series) == [0, 3, 3, 6, 6, 8])
+        #expect(try values("min", frames: 2, ahead: 1, series) == [1, 2, 2, 3, 0, 0])
+    }
+}

@@ -26,7 +26,7 @@ DESCRIPTORS = ["level_dba", "centroid_hz", "bandwidth_hz", "flatness", "rolloff_
                "band_top_ratio_db", "above_background_db", "band_low_above_db", "band_mid_above_db",
                "band_high_above_db", "band_top_above_db"]
 WINDOWS = [5, 11, 21, 41]
-AGGREGATES = ["mean", "max", "min"]
+AGGREGATES = ["mean", "max", "min", "range"]
 
 # Detector settings per class, from the physics of each source (durations, gaps).
 DETECTOR = {
@@ -46,10 +46,12 @@ def windowed(x, frames, aggregate):
     n = len(x)
     ahead = frames // 2
     ends = np.minimum(np.arange(n) + ahead, n - 1)
-    starts = np.maximum(ends - frames + 1, 0)
+    starts = np.maximum(np.arange(n) + ahead - frames + 1, 0)
     if aggregate == "mean":
         c = np.concatenate([[0.0], np.cumsum(x)])
         return (c[ends + 1] - c[starts]) / (ends - starts + 1)
+    if aggregate == "range":
+        return windowed(x, frames, "max") - windowed(x, frames, "min")
     from scipy.ndimage import maximum_filter1d, minimum_filter1d
     # A window [e - frames//2, e + ahead] of odd length is centred; nearest padding = cutting for max/min.
     f = maximum_filter1d if aggregate == "max" else minimum_filter1d

@@ -57,6 +57,8 @@ public struct Condition: Sendable, CustomStringConvertible {
         case rise
         /// The window's largest value minus its last.
         case fall
+        /// The window's largest value minus its smallest (how steady it is).
+        case range
     }
 
     public enum Threshold: Sendable, Equatable {

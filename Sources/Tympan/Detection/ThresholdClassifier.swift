@@ -26,8 +26,9 @@ struct ThresholdClassifier {
 
         /// Evaluates frame e when frames up to `newest` have been pushed.
         mutating func evaluate(_ e: Int, newest: Int) {
+            // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the stream.
             let end = min(e + condition.ahead, newest)
-            let start = max(end - condition.frames + 1, 0, newest - ring.count + 1)
+            let start = max(e + condition.ahead - condition.frames + 1, 0, newest - ring.count + 1)
             let current = ring[e % ring.count], last = ring[end % ring.count]
             var sum = 0.0, low = Double.infinity, high = -Double.infinity
             for i in start...end {
@@ -43,6 +44,7 @@ struct ThresholdClassifier {
             case .min: value = low
             case .rise: value = last - low
             case .fall: value = high - last
+            case .range: value = high - low
             }
             score = condition.score(value)
         }
