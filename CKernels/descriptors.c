@@ -44,11 +44,7 @@ static double a_weighting_db(double f) {
 
 void tympan_descriptors_destroy(tympan_descriptors *d) {
     if (!d) return;
-    if (d->acf_plan) {
-        tympan_planner_lock();
-        fftwf_destroy_plan(d->acf_plan);
-        tympan_planner_unlock();
-    }
+    tympan_plan_destroy(d->acf_plan);
     free(d->a_weight);
     free(d->magnitude);
     free(d->sorted);

@@ -26,5 +26,7 @@ double tympan_window_value(tympan_window_type type, size_t n, size_t length);
 /* FFTW planning is serialised by one lock (spectrum.c). */
 void tympan_planner_lock(void);
 void tympan_planner_unlock(void);
+/* fftwf_destroy_plan under that lock; NULL is allowed. */
+void tympan_plan_destroy(void *plan);
 
 #endif

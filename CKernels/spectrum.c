@@ -11,6 +11,13 @@ static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 void tympan_planner_lock(void) { pthread_mutex_lock(&planner_lock); }
 void tympan_planner_unlock(void) { pthread_mutex_unlock(&planner_lock); }
 
+void tympan_plan_destroy(void *plan) {
+    if (!plan) return;
+    tympan_planner_lock();
+    fftwf_destroy_plan((fftwf_plan)plan);
+    tympan_planner_unlock();
+}
+
 struct tympan_spectrum {
     size_t fft_size;
     tympan_spectrum_kind kind;
@@ -45,11 +52,7 @@ tympan_status tympan_spectrum_create(const tympan_spectrum_config *config, tympa
 
 void tympan_spectrum_destroy(tympan_spectrum *s) {
     if (!s) return;
-    if (s->plan) {
-        tympan_planner_lock();
-        fftwf_destroy_plan(s->plan);
-        tympan_planner_unlock();
-    }
+    tympan_plan_destroy(s->plan);
     free(s->input);
     free(s->output);
     free(s);

@@ -253,7 +253,7 @@ typedef struct tympan_descriptors_config {
     double pitch_min_hz;         /* pitch search range */
     double pitch_max_hz;
     size_t band_count;           /* bands of band_edges */
-    const double *band_edges;    /* 2 * band_count values: low, high (Hz); copied at create */
+    const double *band_edges;    /* 2 * band_count values: low, high (Hz); read only during create */
 } tympan_descriptors_config;
 
 typedef struct tympan_descriptors tympan_descriptors;

@@ -231,8 +231,8 @@ public final class EventDetector {
     private func track(_ e: Int, _ scores: [Double]) -> [SoundEvent] {
         var events = [SoundEvent]()
         let level = levels[e % levels.count]
+        let classifier = self.classifier  // read only when a frame is an event's strongest
         for i in trackers.indices {
-            let classifier = self.classifier
             if let closed = trackers[i].update(frame: e, score: scores[i], level: level,
                                                onsetValue: onsetValues[i][e % levels.count],
                                                explain: { classifier.explanation(of: i) }) {

@@ -57,7 +57,7 @@ struct ThresholdClassifier {
     }
 
     private var evaluators: [Evaluator] = []
-    private let classes: [(EventClass, [Node])]
+    private let classes: [[Node]]  // per class of the rules, in their order
     /// Frames between the newest frame and the frame being scored.
     let delay: Int
     private var newest = -1
@@ -84,12 +84,10 @@ struct ThresholdClassifier {
                 return .any(terms.map(node))
             }
         }
-        classes = rules.classes.map { ($0.eventClass, $0.terms.map(node)) }
+        classes = rules.classes.map { $0.terms.map(node) }
         self.evaluators = evaluators
         self.delay = delay
     }
-
-    var eventClasses: [EventClass] { classes.map(\.0) }
 
     private func score(_ node: Node) -> Double {
         switch node {
@@ -99,7 +97,7 @@ struct ThresholdClassifier {
     }
 
     /// Adds the next frame; returns the index of the frame now scored and its
-    /// scores (in the order of `eventClasses`), or nil while the delay fills.
+    /// scores (in the order of the rules' classes), or nil while the delay fills.
     mutating func push(_ frame: ArraySlice<Float>) -> (frame: Int, scores: [Double])? {
         newest += 1
         for i in evaluators.indices { evaluators[i].push(frame, at: newest) }
@@ -116,7 +114,7 @@ struct ThresholdClassifier {
 
     private mutating func evaluate(_ e: Int) -> [Double] {
         for i in evaluators.indices { evaluators[i].evaluate(e, newest: newest) }
-        return classes.map { _, nodes in nodes.map(score).min() ?? 0 }
+        return classes.map { nodes in nodes.map(score).min() ?? 0 }
     }
 
     /// Every term of a class at the frame just scored.
@@ -130,7 +128,7 @@ struct ThresholdClassifier {
                 return nodes.flatMap(flatten)
             }
         }
-        return classes[classIndex].1.flatMap(flatten)
+        return classes[classIndex].flatMap(flatten)
     }
 
     mutating func reset() {
