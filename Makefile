@@ -28,7 +28,7 @@ test-swift: bootstrap
 test-fixtures: bootstrap
 	"$$(scripts/python-env.sh)" -m pytest -q fixtures/generate/test_fixtures.py fixtures/real/test_real.py
 
-# Writes all synthetic splits (train and validation are not committed) and the gallery.
+# Writes all synthetic splits (only test is committed) and the gallery.
 fixtures: bootstrap
 	cd fixtures/generate && py="$$(../../scripts/python-env.sh)" && "$$py" generate.py && "$$py" gallery.py
 

@@ -140,7 +140,7 @@ tympan_status tympan_descriptors_reset(tympan_descriptors *d) {
 
 tympan_status tympan_descriptors_count(const tympan_descriptors *d, size_t *count) {
     if (!d || !count) return TYMPAN_EINVAL;
-    *count = TYMPAN_DESCRIPTOR_FIXED_COUNT + 2 * d->band_count;
+    *count = TYMPAN_DESCRIPTOR_FIXED_COUNT + TYMPAN_DESCRIPTOR_PER_BAND * d->band_count;
     return TYMPAN_OK;
 }
 
@@ -216,7 +216,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
                                          size_t mel_count, float *out, size_t out_count) {
     if (!d || !frame || !power || !mel || !out) return TYMPAN_EINVAL;
     if (frame_count != d->frame_length || bin_count != d->bin_count || mel_count != d->mel_band_count ||
-        out_count != TYMPAN_DESCRIPTOR_FIXED_COUNT + 2 * d->band_count)
+        out_count != TYMPAN_DESCRIPTOR_FIXED_COUNT + TYMPAN_DESCRIPTOR_PER_BAND * d->band_count)
         return TYMPAN_ELENGTH;
     size_t n = d->bin_count;
     double bin_hz = d->sample_rate / (double)d->fft_size;
@@ -287,15 +287,33 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
 
     pitch(d, power, &out[TYMPAN_DESCRIPTOR_PITCH], &out[TYMPAN_DESCRIPTOR_HARMONICITY]);
 
-    /* Bands: level (dBFS) and share of the whole spectrum (dB). */
+    /* Bands: level (dBFS), share of the whole spectrum (dB), strongest bin
+     * over the band's median bin (dB) and that bin's frequency (Hz, refined
+     * by a parabola through the dB of its neighbours). */
     float *levels = out + TYMPAN_DESCRIPTOR_FIXED_COUNT;
     float *ratios = levels + d->band_count;
+    float *tonalities = ratios + d->band_count;
+    float *peaks = tonalities + d->band_count;
     for (size_t b = 0; b < d->band_count; b++) {
         double band = 0;
-        for (size_t k = d->band_first[b]; k <= d->band_last[b]; k++)
+        size_t first = d->band_first[b], last = d->band_last[b], top = first;
+        for (size_t k = first; k <= last; k++) {
             band += (k == 0 || k == n - 1 ? 1.0 : 2.0) * power[k];
+            d->sorted[k - first] = power[k];
+            if (power[k] > power[top]) top = k;
+        }
         levels[b] = (float)(to_db(band * d->power_scale) + AES17_DB);
         ratios[b] = total > 0 ? (float)(to_db(band) - to_db(total)) : 0.0f;
+        size_t count = last - first + 1;
+        tonalities[b] = (float)(to_db(power[top]) - to_db(select_kth(d->sorted, count, count / 2)));
+        double shift = 0;
+        if (top > 0 && top + 1 < n && power[top] > 0) {
+            double l = to_db(power[top - 1]), c = to_db(power[top]), r = to_db(power[top + 1]);
+            double curvature = l - 2 * c + r;
+            if (curvature < 0) shift = 0.5 * (l - r) / curvature;
+            if (shift > 0.5 || shift < -0.5) shift = 0;
+        }
+        peaks[b] = (float)(((double)top + shift) * bin_hz);
     }
     return TYMPAN_OK;
 }

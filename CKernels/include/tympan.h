@@ -224,7 +224,9 @@ tympan_status tympan_mfcc_process(const tympan_mfcc *mfcc, const float *log_mel,
  * Per-frame descriptors from the same FFT as the mel bands. Output order:
  * the TYMPAN_DESCRIPTOR_* values, then band_count band levels (dB, like
  * LEVEL), then band_count band ratios (dB of the band's power over the whole
- * spectrum's). Levels follow AES17: a full-scale sine reads 0 dB.
+ * spectrum's), band_count band tonalities (dB of the band's strongest bin
+ * over its median bin) and band_count band peaks (Hz of that strongest bin).
+ * Levels follow AES17: a full-scale sine reads 0 dB.
  * The spectrum must be a power spectrum of the frame without pre-emphasis.
  */
 enum {
@@ -240,7 +242,8 @@ enum {
     TYMPAN_DESCRIPTOR_TONALITY = 9,     /* dB: strongest bin over the median bin (power) */
     TYMPAN_DESCRIPTOR_PITCH = 10,       /* Hz of the best autocorrelation peak, 0 when none */
     TYMPAN_DESCRIPTOR_HARMONICITY = 11, /* that peak's normalised autocorrelation, 0..1 */
-    TYMPAN_DESCRIPTOR_FIXED_COUNT = 12
+    TYMPAN_DESCRIPTOR_FIXED_COUNT = 12,
+    TYMPAN_DESCRIPTOR_PER_BAND = 4      /* values per band after the fixed ones */
 };
 
 typedef struct tympan_descriptors_config {
@@ -263,7 +266,7 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *config,
 void tympan_descriptors_destroy(tympan_descriptors *descriptors);
 /* Forgets the previous frame (flux starts from 0 again). */
 tympan_status tympan_descriptors_reset(tympan_descriptors *descriptors);
-/* TYMPAN_DESCRIPTOR_FIXED_COUNT + 2 * band_count. */
+/* TYMPAN_DESCRIPTOR_FIXED_COUNT + TYMPAN_DESCRIPTOR_PER_BAND * band_count. */
 tympan_status tympan_descriptors_count(const tympan_descriptors *descriptors, size_t *count);
 tympan_status tympan_descriptors_process(tympan_descriptors *descriptors, const float *frame,
                                          size_t frame_count, const float *power, size_t bin_count,

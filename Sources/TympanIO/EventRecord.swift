@@ -45,7 +45,8 @@ public struct EventRecord: Sendable, Equatable {
         ]
         if let explanation {
             let terms = explanation.map {
-                "{\"term\":\(jsonString($0.term)),\"value\":\(decimal($0.value, 3)),\"score\":\(decimal($0.score, 3))}"
+                "{\"term\":\(jsonString($0.term)),\"value\":\(decimal($0.value, 3)),\"score\":\(decimal($0.score, 3))"
+                    + ($0.weight.map { ",\"weight\":\(decimal($0, 3))" } ?? "") + "}"
             }
             fields.append("\"explanation\":[\(terms.joined(separator: ","))]")
         }

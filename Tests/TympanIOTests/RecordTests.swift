@@ -28,6 +28,10 @@ import TympanIO
         #expect(record.tsv(filename: "a.flac") == "a.flac\t1\t1.5\tcar_horn")
         let explained = EventRecord(event, sensor: "s", streamStart: 0, explain: true)
         #expect(explained.json.contains("\"explanation\":[{\"term\":\"t\",\"value\":1,\"score\":0.5}]"))
+        var weighted = event
+        weighted.explanation = [Explanation(term: "t", value: 1, score: 1, weight: -0.25)]
+        #expect(EventRecord(weighted, sensor: "s", streamStart: 0, explain: true).json
+            .contains("\"explanation\":[{\"term\":\"t\",\"value\":1,\"score\":1,\"weight\":-0.25}]"))
     }
 
     @Test("Privacy by construction: a record's stored properties are metadata only")

@@ -53,6 +53,19 @@ import Tympan
         #expect(abs(try Self.median("level_db", x) - (try Self.median("level_db", x.map { $0 * 2 }) - 6.02)) < 0.05)
     }
 
+    @Test("Band peaks: two sines (1234.5 Hz, 3 kHz 20 dB lower) give each band its own peak frequency and a high tonality; noise gives low band tonality")
+    func bandPeaks() throws {
+        let x = zip(Self.sine(1234.5), Self.sine(3000, amplitude: 0.01)).map { $0 + $1 }
+        #expect(abs(try Self.median("band_mid_peak_hz", x) - 1234.5) < 5)
+        #expect(abs(try Self.median("band_high_peak_hz", x) - 3000) < 5)
+        #expect(try Self.median("band_mid_tonality_db", x) > 40)
+        #expect(try Self.median("band_high_tonality_db", x) > 40)
+        let n = Self.noise()
+        for band in ["low", "mid", "high", "top"] {
+            #expect(try Self.median("band_\(band)_tonality_db", n) < 15, "\(band)")
+        }
+    }
+
     @Test("A-weighted level of a -20 dBFS sine matches IEC 61672 at 100 Hz (-19.1), 1 kHz (0), 10 kHz (-2.5) within 0.5 dB",
           arguments: [(100.0, -19.1), (1000.0, 0.0), (10_000.0, -2.5)])
     func aWeighting(_ frequency: Double, _ gain: Float) throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Tympan
 
@@ -44,6 +45,13 @@ import Testing
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"on": 0.3, "off": 0.6}}"#, 5, "classes[0].detector.off", "must not be above on"),
         (#"    {"class": "gunshot", "when": []}"#, 5, "classes[0].when", "at least one condition"),
         ("    {\"class\": \"gunshot\",\n     \"when\": [{\"feature\": \"mel[3..900]\", \"above\": 1}]}", 6, "classes[0].when[0].feature", "unknown feature"),
+        (#"    {"class": "gunshot", "combine": "sum", "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].combine", "expected all or weighted"),
+        (#"    {"class": "gunshot", "combine": "weighted", "when": [{"feature": "flux_db", "above": 1, "weight": 1}]}"#, 5, "classes[0].bias", "missing"),
+        (#"    {"class": "gunshot", "combine": "weighted", "bias": -1, "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].when[0].weight", "missing"),
+        (#"    {"class": "gunshot", "combine": "weighted", "bias": -1, "when": [{"feature": "flux_db", "above": 1, "weight": "big"}]}"#, 5, "classes[0].when[0].weight", "expected a number"),
+        (#"    {"class": "gunshot", "bias": -1, "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].bias", "only for combine weighted"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1, "weight": 2}]}"#, 5, "classes[0].when[0].weight", "unknown key"),
+        (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"any": [{"feature": "flux_db", "above": 1, "weight": 1}]}]}"#, 5, "classes[0].when[0].any", "give each condition its weight"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))
@@ -159,6 +167,38 @@ import Testing
         precondition(ahead <= 1)
         if !classifier.flush().isEmpty { out.append(classifier.explanation(of: 0)[0].value) }
         return out
+    }
+
+    @Test("Weighted rules: the score is the logistic of the bias plus the weights of the terms that hold; the explanation lists those, largest first")
+    func weighted() throws {
+        let json = #"""
+        {"format": "tympan-rules", "version": 1, "classes": [
+          {"class": "whistle", "combine": "weighted", "bias": -2, "when": [
+            {"feature": "flux_db", "above": 1, "weight": 1.5},
+            {"feature": "flux_db", "above": 5, "weight": 3},
+            {"feature": "crest_db", "aggregate": "max", "frames": 3, "above": 0, "weight": -0.5}]}]}
+        """#
+        let rules = try Rules(json: json)
+        #expect(rules.classes[0].combination == .weighted(bias: -2))
+        var classifier = ThresholdClassifier(rules: rules)
+        let names = rules.configuration.featureNames
+        let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!
+        func logistic(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
+        var scores = [Double]()
+        var explained = [[Explanation]]()
+        for (f, c) in [(0.0, -1.0), (2.0, -1.0), (7.0, -1.0), (7.0, 1.0)] as [(Float, Float)] {
+            var row = [Float](repeating: 0, count: names.count)
+            row[flux] = f
+            row[crest] = c
+            scores.append(classifier.push(row[...])!.scores[0])
+            explained.append(classifier.explanation(of: 0))
+        }
+        let expected = [logistic(-2), logistic(-0.5), logistic(2.5), logistic(2)]
+        for (s, e) in zip(scores, expected) { #expect(abs(s - e) < 1e-12, "\(s) \(e)") }
+        #expect(explained[0].isEmpty)
+        #expect(explained[2].map(\.weight) == [3, 1.5])
+        #expect(explained[3].map(\.weight) == [3, 1.5, -0.5])
+        #expect(explained[2][0].description.contains("weight 3"))
     }
 
     @Test("Windows look back and ahead, cut at the stream's ends; the delay is the largest look-ahead")

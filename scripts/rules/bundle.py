@@ -2,7 +2,13 @@
 """Writes a rules file into Sources/Tympan/Detection/BundledRules.swift (the
 rules `tympan` ships with), one condition per line so that a diff reads well.
 
-    bundle.py RULES.json
+    bundle.py RULES.json [--about ABOUT.json]
+
+ABOUT.json maps class names to the text of their "about" (what makes the rule
+and what it guards against), kept apart from the fitted numbers; "CLASS (all)"
+is the text for a rule whose conditions must all hold. Also writes
+docs/bundled-rules.md: per class its about, detector settings and, for a
+weighted rule, the conditions with the largest weights for and against it.
 """
 import json
 import sys
@@ -18,11 +24,19 @@ def compact(value):
 
 def main():
     rules = json.loads(Path(sys.argv[1]).read_text())
+    if len(sys.argv) == 4 and sys.argv[2] == "--about":
+        about = json.loads(Path(sys.argv[3]).read_text())
+        for c in rules["classes"]:
+            key = c["class"] if c.get("combine") == "weighted" else c["class"] + " (all)"
+            c["about"] = about.get(key, about.get(c["class"], c.get("about", "")))
     out = ["{", '  "format": "tympan-rules",', '  "version": 1,', f'  "about": {json.dumps(rules["about"])},',
            '  "classes": [']
     for i, c in enumerate(rules["classes"]):
         out += ["    {", f'      "class": "{c["class"]}", "id": {IDS.index(c["class"]) + 1},',
-                f'      "about": {json.dumps(c.get("about", ""))},', '      "when": [']
+                f'      "about": {json.dumps(c.get("about", ""))},']
+        if c.get("combine") == "weighted":
+            out += [f'      "combine": "weighted", "bias": {c["bias"]},']
+        out += ['      "when": [']
         out += [f"        {compact(w)}" + ("," if j < len(c["when"]) - 1 else "") for j, w in enumerate(c["when"])]
         out += ["      ],", f'      "detector": {compact(c["detector"])}', "    }" + ("," if i < len(rules["classes"]) - 1 else "")]
     out += ["  ]", "}"]
@@ -33,6 +47,33 @@ def main():
              "    /// them; edit a copy and pass it with `--rules`. Written by scripts/rules/bundle.py.\n"
              '    public static let bundledJSON = #"""\n' + text + '\n"""#\n}\n')
     (ROOT / "Sources/Tympan/Detection/BundledRules.swift").write_text(swift)
+    (ROOT / "docs/bundled-rules.md").write_text(summary(rules))
+
+
+def describe(term):
+    window = f"{term.get('aggregate', 'value')} over {term['frames']} frames" if "frames" in term else "value"
+    bound = next(f"{k} {term[k]}" for k in ("above", "below", "between") if k in term)
+    return f"`{term['feature']}` ({window}) {bound}"
+
+
+def summary(rules, strongest=6):
+    out = ["# The bundled rules", "",
+           "Written by `scripts/rules/bundle.py` from the rules it bundles (`tympan rules` prints them",
+           "whole); see `rules.md` for the format. " + rules["about"] + ".", ""]
+    for c in rules["classes"]:
+        out += [f"## {c['class']} (id {IDS.index(c['class']) + 1})", "", c.get("about", ""), ""]
+        d = c["detector"]
+        out += ["Detector: " + ", ".join(f"{k} {v}" for k, v in d.items()) + ".", ""]
+        if c.get("combine") == "weighted":
+            terms = sorted(c["when"], key=lambda t: -t["weight"])
+            out += [f"Weighted: bias {c['bias']}, {len(terms)} conditions. Strongest evidence for:", ""]
+            out += [f"- {describe(t)}: +{t['weight']}" for t in terms[:strongest] if t["weight"] > 0]
+            out += ["", "Strongest evidence against:", ""]
+            out += [f"- {describe(t)}: {t['weight']}" for t in terms[::-1][:strongest] if t["weight"] < 0]
+        else:
+            out += ["Every condition must hold:", ""] + [f"- {describe(t)}" for t in c["when"] if "feature" in t]
+        out.append("")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

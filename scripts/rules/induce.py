@@ -24,7 +24,9 @@ import analyze  # noqa: E402
 DESCRIPTORS = ["level_dba", "centroid_hz", "bandwidth_hz", "flatness", "rolloff_hz", "flux_db", "crest_db", "zcr",
                "tonality_db", "pitch_hz", "harmonicity", "band_low_ratio_db", "band_mid_ratio_db", "band_high_ratio_db",
                "band_top_ratio_db", "above_background_db", "band_low_above_db", "band_mid_above_db",
-               "band_high_above_db", "band_top_above_db"]
+               "band_high_above_db", "band_top_above_db", "band_low_tonality_db", "band_mid_tonality_db",
+               "band_high_tonality_db", "band_top_tonality_db", "band_low_peak_hz", "band_mid_peak_hz", "band_high_peak_hz",
+               "band_top_peak_hz"]
 WINDOWS = [5, 11, 21, 41]
 AGGREGATES = ["mean", "max", "min", "range"]
 

@@ -30,9 +30,20 @@ public struct Rules: Sendable {
 public struct ClassRule: Sendable {
     public var eventClass: EventClass
     public var about: String
-    /// All must hold: the class score is the smallest term score.
     public var terms: [Term]
+    /// How the term scores make the class score.
+    public var combination: Combination
     public var detector: DetectorSettings
+
+    public enum Combination: Sendable, Equatable {
+        /// All must hold: the class score is the smallest term score.
+        case all
+        /// Evidence adds up: the class score is the logistic of `bias` plus
+        /// every term's score times its weight (a term that holds adds its
+        /// weight; one that does not adds nothing). Rules of this kind are
+        /// written by scripts/rules/boost.py.
+        case weighted(bias: Double)
+    }
 }
 
 /// One term of a rule: a condition, or a group of which any may hold.
@@ -81,6 +92,9 @@ public struct Condition: Sendable, CustomStringConvertible {
     /// Width (in the feature's unit) over which the term's score goes from 0
     /// to 1, centred on the threshold; 0 is a hard step.
     public var softness: Double
+    /// What the term adds to a weighted class's evidence when it holds (1
+    /// for rules whose terms must all hold, where it is not used).
+    public var weight: Double = 1
     /// The line of the rules file it came from.
     public var line: Int
 
@@ -93,6 +107,9 @@ public struct Condition: Sendable, CustomStringConvertible {
         case let .between(a, b): return "\(subject) between \(a) and \(b)"
         }
     }
+
+    /// The window its aggregate reads: conditions with the same one share it.
+    var window: WindowKey { WindowKey(feature: feature, aggregate: aggregate, frames: frames, ahead: ahead) }
 
     /// The term's score for a value: 0.5 exactly at a threshold.
     func score(_ x: Double) -> Double {
@@ -186,7 +203,7 @@ private struct RuleReader {
     }
 
     func classRule(_ value: JSONValue, _ field: String) throws(TympanError) -> ClassRule {
-        let o = try object(value, field, allowed: ["class", "id", "about", "when", "detector"])
+        let o = try object(value, field, allowed: ["class", "id", "about", "combine", "bias", "when", "detector"])
         guard let labelValue = o["class"] else { throw fail(value, "\(field).class", "missing") }
         let label = try string(labelValue, "\(field).class")
         guard let eventClass = EventClass(rawValue: label) else {
@@ -197,31 +214,48 @@ private struct RuleReader {
             throw fail(id, "\(field).id", "\(label) has id \(eventClass.id)")
         }
         let about = try o["about"].map { v throws(TympanError) in try string(v, "\(field).about") } ?? ""
+        var weighted = false
+        if let c = o["combine"] {
+            switch try string(c, "\(field).combine") {
+            case "all": weighted = false
+            case "weighted": weighted = true
+            case let other: throw fail(c, "\(field).combine", "unknown combination '\(other)'; expected all or weighted")
+            }
+        }
+        var combination = ClassRule.Combination.all
+        if weighted {
+            guard let b = o["bias"] else { throw fail(value, "\(field).bias", "missing (combine is weighted)") }
+            combination = .weighted(bias: try number(b, "\(field).bias"))
+        } else if let b = o["bias"] {
+            throw fail(b, "\(field).bias", "only for combine weighted")
+        }
         guard let when = o["when"] else { throw fail(value, "\(field).when", "missing") }
         let items = try array(when, "\(field).when")
         guard !items.isEmpty else { throw fail(when, "\(field).when", "needs at least one condition") }
         var terms = [Term]()
-        for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).when[\(i)]")) }
+        for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).when[\(i)]", weighted: weighted)) }
         let detector = try o["detector"].map { v throws(TympanError) in try detectorSettings(v, "\(field).detector") }
             ?? DetectorSettings()
-        return ClassRule(eventClass: eventClass, about: about, terms: terms, detector: detector)
+        return ClassRule(eventClass: eventClass, about: about, terms: terms, combination: combination, detector: detector)
     }
 
-    func term(_ value: JSONValue, _ field: String) throws(TympanError) -> Term {
+    func term(_ value: JSONValue, _ field: String, weighted: Bool) throws(TympanError) -> Term {
         if case let .object(members) = value.kind, members.contains(where: { $0.key == "any" }) {
+            guard !weighted else { throw fail(value, "\(field).any", "not with combine weighted: give each condition its weight") }
             let o = try object(value, field, allowed: ["any"])
             let items = try array(o["any"]!, "\(field).any")
             guard !items.isEmpty else { throw fail(value, "\(field).any", "needs at least one condition") }
             var terms = [Term]()
-            for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).any[\(i)]")) }
+            for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).any[\(i)]", weighted: false)) }
             return .any(terms)
         }
-        return .condition(try condition(value, field))
+        return .condition(try condition(value, field, weighted: weighted))
     }
 
-    func condition(_ value: JSONValue, _ field: String) throws(TympanError) -> Condition {
-        let o = try object(value, field, allowed: ["feature", "aggregate", "frames", "ahead", "above", "below", "between",
-                                                   "softness"])
+    func condition(_ value: JSONValue, _ field: String, weighted: Bool) throws(TympanError) -> Condition {
+        var keys: Set<String> = ["feature", "aggregate", "frames", "ahead", "above", "below", "between", "softness"]
+        if weighted { keys.insert("weight") }
+        let o = try object(value, field, allowed: keys)
         guard let featureValue = o["feature"] else { throw fail(value, "\(field).feature", "missing") }
         let feature = try string(featureValue, "\(field).feature")
         guard FeatureReference(feature, names: names) != nil else {
@@ -266,8 +300,13 @@ private struct RuleReader {
         }
         let softness = try o["softness"].map { v throws(TympanError) in try number(v, "\(field).softness") } ?? 0
         guard softness >= 0 else { throw fail(o["softness"]!, "\(field).softness", "must be >= 0") }
+        var weight = 1.0
+        if weighted {
+            guard let w = o["weight"] else { throw fail(value, "\(field).weight", "missing (combine is weighted)") }
+            weight = try number(w, "\(field).weight")
+        }
         return Condition(feature: feature, aggregate: aggregate, frames: frames, ahead: ahead, threshold: threshold,
-                         softness: softness, line: value.line)
+                         softness: softness, weight: weight, line: value.line)
     }
 
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
@@ -299,6 +338,14 @@ private struct RuleReader {
         guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
         return d
     }
+}
+
+/// A feature's aggregate over a window of frames.
+struct WindowKey: Hashable, Sendable {
+    var feature: String
+    var aggregate: Condition.Aggregate
+    var frames: Int
+    var ahead: Int
 }
 
 /// Where a condition's feature comes from in a frame: one value, or the mean of log-mel bands.

@@ -1,21 +1,30 @@
+#if canImport(Glibc)
+import Glibc  // exp: the C library's, not Foundation
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turns frames into one score in [0, 1] per class, with the value and score
 /// of every rule term kept for explanations. Streaming: each condition keeps
 /// the recent values its window needs. Conditions that look ahead delay the
 /// scores by `delay` frames: frame `t - delay` is scored when frame `t` arrives,
 /// and `flush` scores the last frames with the windows cut at the end.
 struct ThresholdClassifier {
-    /// One condition with the recent values of its feature.
-    private struct Evaluator {
-        let condition: Condition
+    /// One feature over a window of frames, with the recent values it needs;
+    /// every condition on the same feature and window shares one pass over
+    /// it, whatever its aggregate.
+    private struct Window {
         let indices: Range<Int>
+        let frames: Int
+        let ahead: Int
         var ring: [Double]
-        var value = 0.0
-        var score = 0.0
+        var current = 0.0, last = 0.0, sum = 0.0, low = 0.0, high = 0.0, count = 1
 
-        init(_ condition: Condition, _ reference: FeatureReference, delay: Int) {
-            self.condition = condition
+        init(_ key: WindowKey, _ reference: FeatureReference, delay: Int) {
             indices = reference.indices
-            ring = Array(repeating: 0, count: condition.frames + delay + 1)
+            frames = key.frames
+            ahead = key.ahead
+            ring = Array(repeating: 0, count: key.frames + delay + 1)
         }
 
         mutating func push(_ frame: ArraySlice<Float>, at t: Int) {
@@ -27,71 +36,94 @@ struct ThresholdClassifier {
         /// Evaluates frame e when frames up to `newest` have been pushed.
         mutating func evaluate(_ e: Int, newest: Int) {
             // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the stream.
-            let end = min(e + condition.ahead, newest)
-            let start = max(e + condition.ahead - condition.frames + 1, 0, newest - ring.count + 1)
-            let current = ring[e % ring.count], last = ring[end % ring.count]
-            var sum = 0.0, low = Double.infinity, high = -Double.infinity
+            let end = min(e + ahead, newest)
+            let start = max(e + ahead - frames + 1, 0, newest - ring.count + 1)
+            current = ring[e % ring.count]
+            last = ring[end % ring.count]
+            sum = 0
+            low = Double.infinity
+            high = -Double.infinity
             for i in start...end {
                 let x = ring[i % ring.count]
                 sum += x
                 low = Swift.min(low, x)
                 high = Swift.max(high, x)
             }
-            switch condition.aggregate {
-            case .value: value = current
-            case .mean: value = sum / Double(end - start + 1)
-            case .max: value = high
-            case .min: value = low
-            case .rise: value = last - low
-            case .fall: value = high - last
-            case .range: value = high - low
+            count = end - start + 1
+        }
+
+        func value(_ aggregate: Condition.Aggregate) -> Double {
+            switch aggregate {
+            case .value: current
+            case .mean: sum / Double(count)
+            case .max: high
+            case .min: low
+            case .rise: last - low
+            case .fall: high - last
+            case .range: high - low
             }
-            score = condition.score(value)
         }
     }
 
-    /// A term as indices into the evaluators.
+    /// A term as indices into the conditions.
     private indirect enum Node {
         case leaf(Int)
         case any([Node])
     }
 
-    private var evaluators: [Evaluator] = []
-    private let classes: [[Node]]  // per class of the rules, in their order
+    private var windows: [Window] = []
+    /// Every condition of every class, with the window it reads.
+    private let conditions: [(condition: Condition, window: Int)]
+    private var conditionValues: [Double]
+    private var conditionScores: [Double]
+    private let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
     /// Frames between the newest frame and the frame being scored.
     let delay: Int
     private var newest = -1
 
     init(rules: Rules) {
-        var conditions = [Condition]()
+        var all = [Condition]()
         func collect(_ term: Term) {
             switch term {
-            case let .condition(c): conditions.append(c)
+            case let .condition(c): all.append(c)
             case let .any(terms): terms.forEach(collect)
             }
         }
         rules.classes.forEach { $0.terms.forEach(collect) }
-        let delay = conditions.map(\.ahead).max() ?? 0
-        var evaluators = [Evaluator]()
+        let delay = all.map(\.ahead).max() ?? 0
+        var windows = [Window]()
+        var windowIndex = [WindowKey: Int]()
+        var conditions = [(condition: Condition, window: Int)]()
         let names = rules.configuration.featureNames
         func node(_ term: Term) -> Node {
             switch term {
             case let .condition(c):
-                // Checked when the rules were read.
-                evaluators.append(Evaluator(c, FeatureReference(c.feature, names: names)!, delay: delay))
-                return .leaf(evaluators.count - 1)
+                var key = c.window
+                key.aggregate = .value  // one window serves every aggregate
+                if c.aggregate == .value { key.frames = 1; key.ahead = 0 }
+                let w = windowIndex[key] ?? {
+                    // Checked when the rules were read.
+                    windows.append(Window(key, FeatureReference(c.feature, names: names)!, delay: delay))
+                    windowIndex[key] = windows.count - 1
+                    return windows.count - 1
+                }()
+                conditions.append((c, w))
+                return .leaf(conditions.count - 1)
             case let .any(terms):
                 return .any(terms.map(node))
             }
         }
-        classes = rules.classes.map { $0.terms.map(node) }
-        self.evaluators = evaluators
+        classes = rules.classes.map { ($0.terms.map(node), $0.combination) }
+        self.windows = windows
+        self.conditions = conditions
+        conditionValues = Array(repeating: 0, count: conditions.count)
+        conditionScores = Array(repeating: 0, count: conditions.count)
         self.delay = delay
     }
 
     private func score(_ node: Node) -> Double {
         switch node {
-        case let .leaf(i): evaluators[i].score
+        case let .leaf(i): conditionScores[i]
         case let .any(nodes): nodes.map(score).max() ?? 0
         }
     }
@@ -100,7 +132,7 @@ struct ThresholdClassifier {
     /// scores (in the order of the rules' classes), or nil while the delay fills.
     mutating func push(_ frame: ArraySlice<Float>) -> (frame: Int, scores: [Double])? {
         newest += 1
-        for i in evaluators.indices { evaluators[i].push(frame, at: newest) }
+        for i in windows.indices { windows[i].push(frame, at: newest) }
         let e = newest - delay
         return e >= 0 ? (e, evaluate(e)) : nil
     }
@@ -113,22 +145,43 @@ struct ThresholdClassifier {
     }
 
     private mutating func evaluate(_ e: Int) -> [Double] {
-        for i in evaluators.indices { evaluators[i].evaluate(e, newest: newest) }
-        return classes.map { nodes in nodes.map(score).min() ?? 0 }
+        for i in windows.indices { windows[i].evaluate(e, newest: newest) }
+        for i in conditions.indices {
+            let (condition, w) = conditions[i]
+            conditionValues[i] = windows[w].value(condition.aggregate)
+            conditionScores[i] = condition.score(conditionValues[i])
+        }
+        return classes.map { nodes, combination in
+            switch combination {
+            case .all:
+                return nodes.map(score).min() ?? 0
+            case let .weighted(bias):
+                var z = bias
+                for node in nodes {
+                    if case let .leaf(i) = node { z += conditions[i].condition.weight * conditionScores[i] }
+                }
+                return 1 / (1 + exp(-z))
+            }
+        }
     }
 
-    /// Every term of a class at the frame just scored.
+    /// The terms of a class at the frame just scored: for a weighted class,
+    /// the terms that held, largest contribution first.
     func explanation(of classIndex: Int) -> [Explanation] {
         func flatten(_ node: Node) -> [Explanation] {
             switch node {
             case let .leaf(i):
-                let e = evaluators[i]
-                return [Explanation(term: e.condition.description, value: e.value, score: e.score)]
+                let c = conditions[i].condition
+                return [Explanation(term: c.description, value: conditionValues[i], score: conditionScores[i],
+                                    weight: classes[classIndex].combination == .all ? nil : c.weight)]
             case let .any(nodes):
                 return nodes.flatMap(flatten)
             }
         }
-        return classes[classIndex].flatMap(flatten)
+        let terms = classes[classIndex].nodes.flatMap(flatten)
+        guard classes[classIndex].combination != .all else { return terms }
+        return terms.filter { $0.score > 0 }
+            .sorted { ($0.weight ?? 0) * $0.score > ($1.weight ?? 0) * $1.score }
     }
 
     mutating func reset() {
@@ -142,14 +195,19 @@ public struct Explanation: Sendable, Equatable, CustomStringConvertible {
     public var value: Double
     /// The term's score in [0, 1]; 0.5 is exactly at its threshold.
     public var score: Double
+    /// For a weighted class: what the term adds to the evidence when it holds.
+    public var weight: Double?
 
-    public init(term: String, value: Double, score: Double) {
+    public init(term: String, value: Double, score: Double, weight: Double? = nil) {
         self.term = term
         self.value = value
         self.score = score
+        self.weight = weight
     }
 
     public var description: String {
-        "\(term): \((value * 100).rounded() / 100) (score \((score * 100).rounded() / 100))"
+        let base = "\(term): \((value * 100).rounded() / 100) (score \((score * 100).rounded() / 100)"
+        guard let weight else { return base + ")" }
+        return base + ", weight \((weight * 100).rounded() / 100))"
     }
 }

@@ -1,5 +1,7 @@
 /// A named frequency band for band levels (`band_<name>_db`), their share of
-/// the spectrum (`band_<name>_ratio_db`) and their level above their own
+/// the spectrum (`band_<name>_ratio_db`), their strongest bin over their median
+/// (`band_<name>_tonality_db`) and its frequency (`band_<name>_peak_hz`), and
+/// their level above their own
 /// background (`band_<name>_above_db`).
 public struct FrequencyBand: Sendable, Equatable, Codable {
     public var name: String
@@ -53,8 +55,9 @@ public struct DescriptorConfiguration: Sendable, Equatable {
     /// Every value this configuration appends to a frame, in order.
     public var names: [String] {
         Self.fixedNames + bands.map { "band_\($0.name)_db" } + bands.map { "band_\($0.name)_ratio_db" }
+            + bands.map { "band_\($0.name)_tonality_db" } + bands.map { "band_\($0.name)_peak_hz" }
             + ["background_dba", "above_background_db"] + bands.map { "band_\($0.name)_above_db" }
     }
 
-    public var count: Int { Self.fixedNames.count + 3 * bands.count + 2 }
+    public var count: Int { Self.fixedNames.count + 5 * bands.count + 2 }
 }

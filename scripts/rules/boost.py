@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Fits a weighted rule per class: boosted decision stumps on windowed
+descriptors, written as a normal rules file (`"combine": "weighted"`) in which
+every term is one readable condition with the evidence it adds.
+
+    boost.py OUT.json [--fit train] [--tune validation] [--refit train validation]
+                      [--terms 80] [--classes ...] [--keep RULES.json] [--start RULES.json]
+
+For each class, positives are the frames inside its events and negatives every
+other frame (a sample of them). scikit-learn's histogram gradient boosting with
+trees of depth 1 gives an additive model: each tree is "if x > t add a, else
+add b", which is the weighted condition "x above t, weight a - b" plus b in the
+bias. Identical conditions are merged. The class score is then the logistic of
+the sum, exactly what the classifier computes.
+
+Then the detector settings (on, off, minimum duration, merge gap) are chosen
+per class by a grid search on the --tune split(s) with the real `tympan
+detect`, maximising event F1 (onset collar 200 ms) minus a penalty per
+background-only clip where the class fired. With --keep, a class keeps the
+rule of that file when it scores better there (the hand-made gunshot rule,
+say). With --refit, the terms are finally fitted again on more data (train
+and validation) with the settings chosen on held-out data.
+"""
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import analyze  # noqa: E402
+import induce  # noqa: E402
+import tune  # noqa: E402
+
+AGGREGATES = ["mean", "max", "min", "range"]
+WINDOWS = [5, 11, 21, 41]
+# Absolute levels move with the microphone's calibration and the street's
+# loudness: of level_dba only its range over a window (a relative figure) is used.
+KEYS = [(d, a, w) for d in induce.DESCRIPTORS for a, w in [("value", 1)] + [(a, w) for a in AGGREGATES for w in WINDOWS]
+        if d != "level_dba" or a == "range"]
+
+
+def columns(x, names):
+    out = []
+    for d, a, w in KEYS:
+        v = x[:, names.index(d)].astype(np.float64)
+        out.append(v if a == "value" else induce.windowed(v, w, a))
+    return np.stack(out, axis=1).astype(np.float32)
+
+
+def frames(splits, tympan):
+    X, y = [], []
+    for split in splits:
+        names, features, labels = analyze.load(split, tympan)
+        for f, x in features.items():
+            X.append(columns(x, names))
+            y.append(analyze.frame_classes(len(x), labels[f]))
+    return np.concatenate(X), np.concatenate(y)
+
+
+def stumps(model):
+    """The fitted trees as (bias, {(column, threshold): weight})."""
+    bias = float(np.ravel(model._baseline_prediction)[0])
+    terms = {}
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        root = nodes[0]
+        if root["is_leaf"]:
+            bias += float(root["value"])
+            continue
+        left, right = nodes[root["left"]]["value"], nodes[root["right"]]["value"]
+        bias += float(left)
+        key = (int(root["feature_idx"]), float(np.float32(root["num_threshold"])))
+        terms[key] = terms.get(key, 0.0) + float(right - left)
+    return bias, terms
+
+
+def rule_for(c, X, y, count, rng):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    inside = y == c
+    if c in ONSET_ONLY:
+        # An impulse is its onset: positives are the first frames of each event,
+        # and the rest of the event (the decaying tail) is left out.
+        starts = np.flatnonzero(inside & ~np.concatenate([[False], inside[:-1]]))
+        head = np.zeros(len(y), bool)
+        for k in range(ONSET_ONLY[c]):
+            head[np.minimum(starts + k, len(y) - 1)] = True
+        positive = np.flatnonzero(head & inside)
+    else:
+        positive = np.flatnonzero(inside)
+    negative = np.flatnonzero(~inside)
+    if len(negative) > 8 * len(positive):
+        negative = rng.choice(negative, 8 * len(positive), replace=False)
+    rows = np.concatenate([positive, negative])
+    target = np.concatenate([np.ones(len(positive)), np.zeros(len(negative))])
+    weight = np.where(target == 1, 1.0, np.count_nonzero(y != c) / len(negative))  # undo the sampling
+    weight[target == 1] *= 0.5 * np.count_nonzero(y != c) / len(positive)          # then half-balance the classes
+    model = HistGradientBoostingClassifier(max_depth=2, max_leaf_nodes=2, max_iter=count, learning_rate=0.15,
+                                           early_stopping=False, random_state=0)
+    model.fit(X[rows], target, sample_weight=weight)
+    bias, terms = stumps(model)
+    when = []
+    for (j, t), w in sorted(terms.items(), key=lambda kv: -abs(kv[1])):
+        if abs(w) < 1e-3:
+            continue
+        d, a, f = KEYS[j]
+        term = {"feature": d}
+        if a != "value":
+            term.update({"aggregate": a, "frames": f, "ahead": f // 2})
+        term.update({"above": float(f"{t:.6g}"), "weight": round(w, 4)})
+        when.append(term)
+    return {"class": c, "combine": "weighted", "bias": round(bias, 4), "when": when,
+            "detector": dict(induce.DETECTOR[c])}
+
+
+# Classes whose positives are only the first frames of each event (frames).
+ONSET_ONLY = {"gunshot": 6}
+GRID = {"on": [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
+        "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3], "onset": [None, 3, 6, 10]}
+# The band where each class lives: its onset reaches back while that band stands above its background.
+ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill": "band_low_above_db",
+         "angle_grinder": "band_high_above_db", "car_horn": "band_mid_above_db", "whistle": "band_high_above_db",
+         "aerosol_spray": "band_top_above_db", "crackling": "band_top_above_db"}
+
+
+def tune_detector(rules, splits, tympan):
+    files, reference = [], {}
+    for split in splits:
+        files += sorted(str(f) for f in (analyze.ROOT / "fixtures/scenes" / split).glob("*.flac"))
+        reference.update(tune.read((analyze.ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
+    best = tune.evaluate(rules, splits, tympan, files, reference)
+    print("start", {c: round(v[1], 3) for c, v in best.items()}, file=sys.stderr)
+    for key in ("on", "gap", "min_duration", "merge_gap", "onset", "on", "gap"):
+        for value in GRID[key]:
+            trial = copy.deepcopy(rules)
+            for rule in trial["classes"]:
+                d = rule["detector"]
+                if key == "onset":
+                    for k in ("onset_feature", "onset_above", "onset_lookback"):
+                        d.pop(k, None)
+                    if value is not None:
+                        d.update({"onset_feature": ONSET[rule["class"]], "onset_above": value, "onset_lookback": 0.3})
+                elif key == "gap":
+                    d["off"] = round(max(0.05, d["on"] - value), 3)
+                else:
+                    d[key] = value
+                    d["off"] = min(d["off"], d["on"])
+            scores = tune.evaluate(trial, splits, tympan, files, reference)
+            for i, rule in enumerate(trial["classes"]):
+                c = rule["class"]
+                if scores[c][0] > best[c][0] + 1e-9:
+                    rules["classes"][i] = rule
+                    best[c] = scores[c]
+        print(key, {c: round(v[1], 3) for c, v in best.items()}, file=sys.stderr)
+    return best
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--fit", nargs="+", default=["train"], help="splits the terms are fitted on")
+    p.add_argument("--tune", nargs="+", default=["validation"], help="splits the detector settings are chosen on")
+    p.add_argument("--refit", nargs="+", help="at the end, fit the terms again on these splits, keeping the settings")
+    p.add_argument("--start", help="skip fitting: tune the detector settings of this weighted rules file")
+    p.add_argument("--terms", type=int, default=80, help="boosting rounds per class")
+    p.add_argument("--classes", nargs="+", default=list(induce.DETECTOR))
+    p.add_argument("--keep", help="a rules file whose class rule stays where it scores better on --tune")
+    p.add_argument("--tympan", default=str(analyze.ROOT / ".build/release/tympan"))
+    args = p.parse_args()
+    rng = np.random.default_rng(0)
+
+    def fitted(splits, previous=None):
+        X, y = frames(splits, args.tympan)
+        print(f"{len(y)} frames, {X.shape[1]} columns", file=sys.stderr)
+        out = []
+        for c in args.classes:
+            rule = rule_for(c, X, y, args.terms, rng)
+            if previous:
+                rule["detector"] = next(r for r in previous if r["class"] == c)["detector"]
+            out.append(rule)
+            print(f"{c}: {len(rule['when'])} terms", file=sys.stderr)
+        return out
+
+    if args.start:
+        rules = json.loads(Path(args.start).read_text())
+    else:
+        rules = {"format": "tympan-rules", "version": 1, "classes": fitted(args.fit)}
+    rules["about"] = (f"Boosted stumps (scripts/rules/boost.py), fitted on {'+'.join(args.refit or args.fit)}, "
+                      f"detector settings chosen on {'+'.join(args.tune)}")
+    best = tune_detector(rules, args.tune, args.tympan)
+    if args.keep:
+        kept = json.loads(Path(args.keep).read_text())
+        files, reference = [], {}
+        for split in args.tune:
+            files += sorted(str(f) for f in (analyze.ROOT / "fixtures/scenes" / split).glob("*.flac"))
+            reference.update(tune.read((analyze.ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
+        old = tune.evaluate(kept, args.tune, args.tympan, files, reference)
+        for i, rule in enumerate(rules["classes"]):
+            c = rule["class"]
+            if c in old and old[c][0] > best[c][0]:
+                rules["classes"][i] = next(r for r in kept["classes"] if r["class"] == c)
+                print(f"{c}: kept ({old[c][1]:.3f} against {best[c][1]:.3f})", file=sys.stderr)
+                best[c] = old[c]
+    print({c: (round(v[1], 3), v[2]) for c, v in best.items()})
+    if args.refit:
+        kept_classes = {r["class"] for r in rules["classes"] if r.get("combine") != "weighted"}
+        refitted = {r["class"]: r for r in fitted(args.refit, rules["classes"])}
+        rules["classes"] = [r if r["class"] in kept_classes else refitted[r["class"]] for r in rules["classes"]]
+    Path(args.out).write_text(json.dumps(rules, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
