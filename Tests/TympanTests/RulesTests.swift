@@ -52,6 +52,10 @@ import Testing
         (#"    {"class": "gunshot", "bias": -1, "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].bias", "only for combine weighted"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1, "weight": 2}]}"#, 5, "classes[0].when[0].weight", "unknown key"),
         (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"any": [{"feature": "flux_db", "above": 1, "weight": 1}]}]}"#, 5, "classes[0].when[0].any", "give each condition its weight"),
+        (#"    {"class": "gunshot", "when": [{"all": [{"feature": "flux_db", "above": 1}, {"feature": "zcr", "above": 0}]}]}"#, 5, "classes[0].when[0].all", "only with combine weighted"),
+        (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"all": [{"feature": "flux_db", "above": 1}], "weight": 1}]}"#, 5, "classes[0].when[0].all", "at least two"),
+        (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"all": [{"feature": "flux_db", "above": 1}, {"feature": "zcr", "above": 0}]}]}"#, 5, "classes[0].when[0].weight", "missing"),
+        (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"all": [{"feature": "flux_db", "above": 1, "weight": 2}, {"feature": "zcr", "above": 0}], "weight": 1}]}"#, 5, "classes[0].when[0].all[0].weight", "unknown key"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))
@@ -193,12 +197,40 @@ import Testing
             scores.append(classifier.push(row[...])!.scores[0])
             explained.append(classifier.explanation(of: 0))
         }
-        let expected = [logistic(-2), logistic(-0.5), logistic(2.5), logistic(2)]
+        let expected = [logistic(-2), logistic(-0.5), logistic(2.5), logistic(2)]  // crest max over 3 frames: 1 only at the last
         for (s, e) in zip(scores, expected) { #expect(abs(s - e) < 1e-12, "\(s) \(e)") }
         #expect(explained[0].isEmpty)
         #expect(explained[2].map(\.weight) == [3, 1.5])
         #expect(explained[3].map(\.weight) == [3, 1.5, -0.5])
         #expect(explained[2][0].description.contains("weight 3"))
+    }
+
+    @Test("Weighted rules: a group adds its weight only when all its conditions hold; its explanation shows each value")
+    func weightedGroup() throws {
+        let json = #"""
+        {"format": "tympan-rules", "version": 1, "classes": [
+          {"class": "whistle", "combine": "weighted", "bias": -1, "when": [
+            {"all": [{"feature": "flux_db", "above": 1}, {"feature": "crest_db", "below": 5}], "weight": 4}]}]}
+        """#
+        let rules = try Rules(json: json)
+        var classifier = ThresholdClassifier(rules: rules)
+        let names = rules.configuration.featureNames
+        let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!
+        var scores = [Double]()
+        for (f, c) in [(2.0, 3.0), (0.0, 3.0), (2.0, 9.0)] as [(Float, Float)] {
+            var row = [Float](repeating: 0, count: names.count)
+            row[flux] = f
+            row[crest] = c
+            scores.append(classifier.push(row[...])!.scores[0])
+            if f == 2, c == 3 {
+                let e = classifier.explanation(of: 0)
+                #expect(e.count == 1 && e[0].weight == 4)
+                #expect(e[0].term == "flux_db above 1.0 (2.0) and crest_db below 5.0 (3.0)")
+            }
+        }
+        #expect(abs(scores[0] - 1 / (1 + Foundation.exp(-3))) < 1e-12)
+        #expect(abs(scores[1] - 1 / (1 + Foundation.exp(1))) < 1e-12)
+        #expect(abs(scores[2] - 1 / (1 + Foundation.exp(1))) < 1e-12)
     }
 
     @Test("Windows look back and ahead, cut at the stream's ends; the delay is the largest look-ahead")

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Fits a weighted rule per class: boosted decision stumps on windowed
-descriptors, written as a normal rules file (`"combine": "weighted"`) in which
-every term is one readable condition with the evidence it adds.
+"""Fits a weighted rule per class: boosted small trees on windowed
+descriptors, rewritten exactly as a normal rules file (`"combine": "weighted"`)
+in which every term is one readable condition, or a group of two that must
+both hold, with the evidence it adds.
 
-    boost.py OUT.json [--fit train] [--tune validation] [--refit train validation]
-                      [--terms 80] [--classes ...] [--keep RULES.json] [--start RULES.json]
+    boost.py OUT.json [--fit train ...] [--tune validation] [--refit SPLIT ...]
+                      [--terms 150] [--classes ...] [--keep RULES.json] [--start RULES.json]
 
-For each class, positives are the frames inside its events and negatives every
-other frame (a sample of them). scikit-learn's histogram gradient boosting with
-trees of depth 1 gives an additive model: each tree is "if x > t add a, else
-add b", which is the weighted condition "x above t, weight a - b" plus b in the
-bias. Identical conditions are merged. The class score is then the logistic of
-the sum, exactly what the classifier computes.
+For each class, positives are the frames inside its events (for gunshots, the
+first frames of each shot) and negatives a sample of eight times as many other
+frames. scikit-learn's histogram gradient boosting with trees of depth 2 and 3
+leaves gives an additive model; a tree is rewritten as a base plus weighted
+terms ("x above t": the right side's base minus the left's; the terms under a
+side gain that side's condition), the bases go into the bias and equal terms
+are merged. The class score is then the logistic of the sum, exactly what the
+classifier computes (checked on a sample of frames).
 
 Then the detector settings (on, off, minimum duration, merge gap) are chosen
 per class by a grid search on the --tune split(s) with the real `tympan
@@ -60,21 +63,53 @@ def frames(splits, tympan):
     return np.concatenate(X), np.concatenate(y)
 
 
-def stumps(model):
-    """The fitted trees as (bias, {(column, threshold): weight})."""
+def split_point(threshold):
+    """The model sends a (float32) value x right when x > t. The rules say
+    "above" for x >= threshold and "below" for x <= threshold, so the
+    threshold written is halfway between t and the next float32: no float32
+    value falls on it, and both sides agree with the model exactly."""
+    t = np.float32(threshold)
+    return (float(t) + float(np.nextafter(t, np.float32(np.inf)))) / 2
+
+
+def expand(nodes, k):
+    """A tree below node k as (base, [(weight, conditions)]) with
+    f(x) = base + sum of weight * [all conditions hold]; a condition is
+    (column, "above" | "below", threshold). A split "x > t goes right" gives
+    f = f_left + [x > t] (base_right - base_left), and the terms of each
+    side with the side's condition added."""
+    node = nodes[k]
+    if node["is_leaf"]:
+        return float(node["value"]), []
+    j, t = int(node["feature_idx"]), split_point(node["num_threshold"])
+    base_left, left = expand(nodes, node["left"])
+    base_right, right = expand(nodes, node["right"])
+    terms = [(base_right - base_left, ((j, "above", t),))]
+    terms += [(w, ((j, "below", t),) + c) for w, c in left]
+    terms += [(w, ((j, "above", t),) + c) for w, c in right]
+    return base_left, terms
+
+
+def additive(model):
+    """The fitted trees as (bias, {conditions: weight}), equal terms merged."""
     bias = float(np.ravel(model._baseline_prediction)[0])
     terms = {}
     for (predictor,) in model._predictors:
-        nodes = predictor.nodes
-        root = nodes[0]
-        if root["is_leaf"]:
-            bias += float(root["value"])
-            continue
-        left, right = nodes[root["left"]]["value"], nodes[root["right"]]["value"]
-        bias += float(left)
-        key = (int(root["feature_idx"]), float(np.float32(root["num_threshold"])))
-        terms[key] = terms.get(key, 0.0) + float(right - left)
+        base, parts = expand(predictor.nodes, 0)
+        bias += base
+        for w, conditions in parts:
+            key = tuple(sorted(conditions))
+            terms[key] = terms.get(key, 0.0) + w
     return bias, terms
+
+
+def condition(j, direction, t):
+    d, a, f = KEYS[j]
+    out = {"feature": d}
+    if a != "value":
+        out.update({"aggregate": a, "frames": f, "ahead": f // 2})
+    out[direction] = t  # written exactly (repr): see split_point
+    return out
 
 
 def rule_for(c, X, y, count, rng):
@@ -95,29 +130,41 @@ def rule_for(c, X, y, count, rng):
         negative = rng.choice(negative, 8 * len(positive), replace=False)
     rows = np.concatenate([positive, negative])
     target = np.concatenate([np.ones(len(positive)), np.zeros(len(negative))])
-    weight = np.where(target == 1, 1.0, np.count_nonzero(y != c) / len(negative))  # undo the sampling
-    weight[target == 1] *= 0.5 * np.count_nonzero(y != c) / len(positive)          # then half-balance the classes
-    model = HistGradientBoostingClassifier(max_depth=2, max_leaf_nodes=2, max_iter=count, learning_rate=0.15,
+    model = HistGradientBoostingClassifier(max_depth=DEPTH, max_leaf_nodes=LEAVES, max_iter=count, learning_rate=0.15,
+                                           min_samples_leaf=MIN_LEAF, l2_regularization=L2,
                                            early_stopping=False, random_state=0)
-    model.fit(X[rows], target, sample_weight=weight)
-    bias, terms = stumps(model)
+    model.fit(X[rows], target)
+    bias, terms = additive(model)
+    # The rule must compute what the model computes (ties at a threshold aside).
+    sample = X[rows[:: max(1, len(rows) // 5000)]].astype(np.float64)
+    z = np.full(len(sample), bias)
+    for conditions, w in terms.items():
+        held = np.ones(len(sample), bool)
+        for j, direction, t in conditions:
+            held &= sample[:, j] >= t if direction == "above" else sample[:, j] <= t
+        z += w * held
+    mismatch = np.mean(np.abs(z - model.decision_function(sample)) > 1e-4)
+    print(f"{c}: rule and model differ on {100 * mismatch:.2f} % of sampled frames", file=sys.stderr)
     when = []
-    for (j, t), w in sorted(terms.items(), key=lambda kv: -abs(kv[1])):
+    for conditions, w in sorted(terms.items(), key=lambda kv: -abs(kv[1])):
         if abs(w) < 1e-3:
             continue
-        d, a, f = KEYS[j]
-        term = {"feature": d}
-        if a != "value":
-            term.update({"aggregate": a, "frames": f, "ahead": f // 2})
-        term.update({"above": float(f"{t:.6g}"), "weight": round(w, 4)})
-        when.append(term)
+        if len(conditions) == 1:
+            when.append({**condition(*conditions[0]), "weight": round(w, 4)})
+        else:
+            when.append({"all": [condition(*c) for c in conditions], "weight": round(w, 4)})
     return {"class": c, "combine": "weighted", "bias": round(bias, 4), "when": when,
             "detector": dict(induce.DETECTOR[c])}
 
 
+# Trees of depth 2 with 3 leaves: a term is one condition or two that must both hold.
+DEPTH, LEAVES = 2, 3
+# Regularisation: no leaf on fewer than 500 frames, and an L2 penalty on leaf
+# values, so that no term carries a huge weight that another must cancel.
+MIN_LEAF, L2 = 500, 10.0
 # Classes whose positives are only the first frames of each event (frames).
 ONSET_ONLY = {"gunshot": 6}
-GRID = {"on": [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
+GRID = {"on": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
         "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3], "onset": [None, 3, 6, 10]}
 # The band where each class lives: its onset reaches back while that band stands above its background.
 ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill": "band_low_above_db",
@@ -164,7 +211,7 @@ def main():
     p.add_argument("--tune", nargs="+", default=["validation"], help="splits the detector settings are chosen on")
     p.add_argument("--refit", nargs="+", help="at the end, fit the terms again on these splits, keeping the settings")
     p.add_argument("--start", help="skip fitting: tune the detector settings of this weighted rules file")
-    p.add_argument("--terms", type=int, default=80, help="boosting rounds per class")
+    p.add_argument("--terms", type=int, default=150, help="boosting rounds per class")
     p.add_argument("--classes", nargs="+", default=list(induce.DETECTOR))
     p.add_argument("--keep", help="a rules file whose class rule stays where it scores better on --tune")
     p.add_argument("--tympan", default=str(analyze.ROOT / ".build/release/tympan"))
@@ -187,7 +234,7 @@ def main():
         rules = json.loads(Path(args.start).read_text())
     else:
         rules = {"format": "tympan-rules", "version": 1, "classes": fitted(args.fit)}
-    rules["about"] = (f"Boosted stumps (scripts/rules/boost.py), fitted on {'+'.join(args.refit or args.fit)}, "
+    rules["about"] = (f"Boosted trees of depth 2 (scripts/rules/boost.py), fitted on {'+'.join(args.refit or args.fit)}, "
                       f"detector settings chosen on {'+'.join(args.tune)}")
     best = tune_detector(rules, args.tune, args.tympan)
     if args.keep:

@@ -51,8 +51,11 @@ def main():
 
 
 def describe(term):
+    if "all" in term:
+        return " and ".join(describe(t) for t in term["all"])
     window = f"{term.get('aggregate', 'value')} over {term['frames']} frames" if "frames" in term else "value"
-    bound = next(f"{k} {term[k]}" for k in ("above", "below", "between") if k in term)
+    k = next(k for k in ("above", "below", "between") if k in term)
+    bound = f"{k} {term[k]:.4g}" if k != "between" else f"between {term[k][0]:.4g} and {term[k][1]:.4g}"
     return f"`{term['feature']}` ({window}) {bound}"
 
 
@@ -66,10 +69,11 @@ def summary(rules, strongest=6):
         out += ["Detector: " + ", ".join(f"{k} {v}" for k, v in d.items()) + ".", ""]
         if c.get("combine") == "weighted":
             terms = sorted(c["when"], key=lambda t: -t["weight"])
-            out += [f"Weighted: bias {c['bias']}, {len(terms)} conditions. Strongest evidence for:", ""]
-            out += [f"- {describe(t)}: +{t['weight']}" for t in terms[:strongest] if t["weight"] > 0]
+            out += [f"Weighted: bias {c['bias']}, {len(terms)} terms (a condition, or two that must both hold). "
+                    "Strongest evidence for:", ""]
+            out += [f"- {describe(t)}: +{t['weight']:.3g}" for t in terms[:strongest] if t["weight"] > 0]
             out += ["", "Strongest evidence against:", ""]
-            out += [f"- {describe(t)}: {t['weight']}" for t in terms[::-1][:strongest] if t["weight"] < 0]
+            out += [f"- {describe(t)}: {t['weight']:.3g}" for t in terms[::-1][:strongest] if t["weight"] < 0]
         else:
             out += ["Every condition must hold:", ""] + [f"- {describe(t)}" for t in c["when"] if "feature" in t]
         out.append("")

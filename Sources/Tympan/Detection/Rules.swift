@@ -46,15 +46,18 @@ public struct ClassRule: Sendable {
     }
 }
 
-/// One term of a rule: a condition, or a group of which any may hold.
+/// One term of a rule: a condition, a group of which any may hold, or (in a
+/// weighted rule) a group that must all hold and adds its weight when it does.
 public indirect enum Term: Sendable, CustomStringConvertible {
     case condition(Condition)
     case any([Term])
+    case all([Condition], weight: Double)
 
     public var description: String {
         switch self {
         case let .condition(c): c.description
         case let .any(terms): "any of (" + terms.map(\.description).joined(separator: "; ") + ")"
+        case let .all(conditions, _): conditions.map(\.description).joined(separator: " and ")
         }
     }
 }
@@ -240,6 +243,16 @@ private struct RuleReader {
     }
 
     func term(_ value: JSONValue, _ field: String, weighted: Bool) throws(TympanError) -> Term {
+        if case let .object(members) = value.kind, members.contains(where: { $0.key == "all" }) {
+            guard weighted else { throw fail(value, "\(field).all", "only with combine weighted (here every condition must hold anyway)") }
+            let o = try object(value, field, allowed: ["all", "weight"])
+            let items = try array(o["all"]!, "\(field).all")
+            guard items.count >= 2 else { throw fail(value, "\(field).all", "needs at least two conditions") }
+            var conditions = [Condition]()
+            for (i, item) in items.enumerated() { conditions.append(try condition(item, "\(field).all[\(i)]", weighted: false)) }
+            guard let w = o["weight"] else { throw fail(value, "\(field).weight", "missing (combine is weighted)") }
+            return .all(conditions, weight: try number(w, "\(field).weight"))
+        }
         if case let .object(members) = value.kind, members.contains(where: { $0.key == "any" }) {
             guard !weighted else { throw fail(value, "\(field).any", "not with combine weighted: give each condition its weight") }
             let o = try object(value, field, allowed: ["any"])

@@ -69,6 +69,7 @@ struct ThresholdClassifier {
     private indirect enum Node {
         case leaf(Int)
         case any([Node])
+        case all([Int], weight: Double)
     }
 
     private var windows: [Window] = []
@@ -87,6 +88,7 @@ struct ThresholdClassifier {
             switch term {
             case let .condition(c): all.append(c)
             case let .any(terms): terms.forEach(collect)
+            case let .all(group, _): all += group
             }
         }
         rules.classes.forEach { $0.terms.forEach(collect) }
@@ -98,20 +100,25 @@ struct ThresholdClassifier {
         func node(_ term: Term) -> Node {
             switch term {
             case let .condition(c):
-                var key = c.window
-                key.aggregate = .value  // one window serves every aggregate
-                if c.aggregate == .value { key.frames = 1; key.ahead = 0 }
-                let w = windowIndex[key] ?? {
-                    // Checked when the rules were read.
-                    windows.append(Window(key, FeatureReference(c.feature, names: names)!, delay: delay))
-                    windowIndex[key] = windows.count - 1
-                    return windows.count - 1
-                }()
-                conditions.append((c, w))
-                return .leaf(conditions.count - 1)
+                return .leaf(add(c))
             case let .any(terms):
                 return .any(terms.map(node))
+            case let .all(group, weight):
+                return .all(group.map(add), weight: weight)
             }
+        }
+        func add(_ c: Condition) -> Int {
+            var key = c.window
+            key.aggregate = .value  // one window serves every aggregate
+            if c.aggregate == .value { key.frames = 1; key.ahead = 0 }
+            let w = windowIndex[key] ?? {
+                // Checked when the rules were read.
+                windows.append(Window(key, FeatureReference(c.feature, names: names)!, delay: delay))
+                windowIndex[key] = windows.count - 1
+                return windows.count - 1
+            }()
+            conditions.append((c, w))
+            return conditions.count - 1
         }
         classes = rules.classes.map { ($0.terms.map(node), $0.combination) }
         self.windows = windows
@@ -125,6 +132,7 @@ struct ThresholdClassifier {
         switch node {
         case let .leaf(i): conditionScores[i]
         case let .any(nodes): nodes.map(score).max() ?? 0
+        case let .all(indices, _): indices.map { conditionScores[$0] }.min() ?? 0
         }
     }
 
@@ -158,7 +166,14 @@ struct ThresholdClassifier {
             case let .weighted(bias):
                 var z = bias
                 for node in nodes {
-                    if case let .leaf(i) = node { z += conditions[i].condition.weight * conditionScores[i] }
+                    switch node {
+                    case let .leaf(i): z += conditions[i].condition.weight * conditionScores[i]
+                    case let .all(indices, weight):
+                        var s = 1.0
+                        for i in indices { s = Swift.min(s, conditionScores[i]) }
+                        z += weight * s
+                    case .any: break  // not in weighted rules (refused when read)
+                    }
                 }
                 return 1 / (1 + exp(-z))
             }
@@ -176,6 +191,12 @@ struct ThresholdClassifier {
                                     weight: classes[classIndex].combination == .all ? nil : c.weight)]
             case let .any(nodes):
                 return nodes.flatMap(flatten)
+            case let .all(indices, weight):
+                // One line for the group, each condition with its value.
+                let term = indices.map { i in
+                    "\(conditions[i].condition.description) (\((conditionValues[i] * 100).rounded() / 100))"
+                }.joined(separator: " and ")
+                return [Explanation(term: term, value: score(node), score: score(node), weight: weight)]
             }
         }
         let terms = classes[classIndex].nodes.flatMap(flatten)
