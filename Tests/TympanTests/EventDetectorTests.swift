@@ -50,9 +50,15 @@ import TympanIO
         #expect(try detector.events(in: x) == detector.events(in: x))
     }
 
-    @Test("Silence and steady noise raise nothing")
+    @Test("Silence and steady noise raise nothing; zeros around a click raise nothing away from it")
     func quiet() throws {
         #expect(try EventDetector().events(in: [Float](repeating: 0, count: 160_000)).isEmpty)
+        // A dead microphone between sounds: its zeros raise nothing either.
+        var gaps = [Float](repeating: 0, count: 160_000)
+        for i in 40_000..<40_400 { gaps[i] = i % 2 == 0 ? 0.5 : -0.5 }
+        for event in try EventDetector().events(in: gaps) {
+            #expect(event.onset >= 40_000 - 16_000 && event.offset <= 40_400 + 16_000, "\(event)")
+        }
         var generator = SplitMix(seed: 3)
         let noise = (0..<160_000).map { _ in Float(Int(generator.next() % 2001) - 1000) / 100_000 }
         #expect(try EventDetector().events(in: noise).isEmpty)

@@ -233,6 +233,24 @@ import Testing
         #expect(abs(scores[2] - 1 / (1 + Foundation.exp(1))) < 1e-12)
     }
 
+    @Test("Digital silence (a dead microphone: level below -90 dBFS) scores 0 whatever the rules say")
+    func silenceGate() throws {
+        let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "aerosol_spray", "combine": "weighted", "bias": 10, "when": [{"feature": "flatness", "above": 0.5, "weight": 1}]}]}"#
+        let rules = try Rules(json: json)
+        var classifier = ThresholdClassifier(rules: rules)
+        let names = rules.configuration.featureNames
+        let level = names.firstIndex(of: "level_db")!, flatness = names.firstIndex(of: "flatness")!
+        var scores = [Double]()
+        for db in [-117.0, -90.5, -89.5, -40] as [Float] {
+            var row = [Float](repeating: 0, count: names.count)
+            row[level] = db
+            row[flatness] = 1  // what an all-zero frame gives
+            scores.append(classifier.push(row[...])!.scores[0])
+        }
+        #expect(scores[0] == 0 && scores[1] == 0)
+        #expect(scores[2] > 0.99 && scores[3] > 0.99)
+    }
+
     @Test("Windows look back and ahead, cut at the stream's ends; the delay is the largest look-ahead")
     func windows() throws {
         let series: [Float] = [1, 4, 2, 8, 3, 0]

@@ -165,7 +165,8 @@ MIN_LEAF, L2 = 500, 10.0
 # Classes whose positives are only the first frames of each event (frames).
 ONSET_ONLY = {"gunshot": 6}
 GRID = {"on": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
-        "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3], "onset": [None, 3, 6, 10]}
+        "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3],
+        "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6)]}
 # The band where each class lives: its onset reaches back while that band stands above its background.
 ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill": "band_low_above_db",
          "angle_grinder": "band_high_above_db", "car_horn": "band_mid_above_db", "whistle": "band_high_above_db",
@@ -188,7 +189,7 @@ def tune_detector(rules, splits, tympan):
                     for k in ("onset_feature", "onset_above", "onset_lookback"):
                         d.pop(k, None)
                     if value is not None:
-                        d.update({"onset_feature": ONSET[rule["class"]], "onset_above": value, "onset_lookback": 0.3})
+                        d.update({"onset_feature": ONSET[rule["class"]], "onset_above": value[0], "onset_lookback": value[1]})
                 elif key == "gap":
                     d["off"] = round(max(0.05, d["on"] - value), 3)
                 else:

@@ -80,6 +80,11 @@ struct ThresholdClassifier {
     private let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
     /// Frames between the newest frame and the frame being scored.
     let delay: Int
+    /// The window holding each frame's `level_db`: a frame quieter than
+    /// `silenceDBFS` (digital silence, a dead microphone) scores 0 for every
+    /// class, whatever the rules say (nil without the descriptors).
+    private let gate: Int?
+    static let silenceDBFS = -90.0
     private var newest = -1
 
     init(rules: Rules) {
@@ -121,6 +126,14 @@ struct ThresholdClassifier {
             return conditions.count - 1
         }
         classes = rules.classes.map { ($0.terms.map(node), $0.combination) }
+        if names.contains("level_db") {
+            let c = Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0, threshold: .above(Self.silenceDBFS),
+                              softness: 0, line: 0)
+            gate = conditions[add(c)].window
+            conditions.removeLast()
+        } else {
+            gate = nil
+        }
         self.windows = windows
         self.conditions = conditions
         conditionValues = Array(repeating: 0, count: conditions.count)
@@ -154,6 +167,9 @@ struct ThresholdClassifier {
 
     private mutating func evaluate(_ e: Int) -> [Double] {
         for i in windows.indices { windows[i].evaluate(e, newest: newest) }
+        if let gate, windows[gate].current < Self.silenceDBFS {
+            return Array(repeating: 0, count: classes.count)
+        }
         for i in conditions.indices {
             let (condition, w) = conditions[i]
             conditionValues[i] = windows[w].value(condition.aggregate)
