@@ -111,7 +111,7 @@ import Testing
         var tracker = EventTracker(settings, framesPerSecond: 100)
         var events = [(Int, Int)]()
         for (t, s) in scores.enumerated() {
-            if let e = tracker.update(frame: t, score: s, level: 0, onsetValue: 0, explain: { [] }) { events.append((e.first, e.last)) }
+            if let e = tracker.update(frame: t, score: s, level: 0, onsetValue: 0, explain: { .empty }) { events.append((e.first, e.last)) }
         }
         if let e = tracker.close() { events.append((e.first, e.last)) }
         return events

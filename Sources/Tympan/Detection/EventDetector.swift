@@ -48,7 +48,7 @@ struct EventTracker {
         var scoreCount = 0
         var peakLevel = -Double.infinity
         var bestScore = -1.0
-        var explanation: [Explanation] = []
+        var snapshot = ThresholdClassifier.Snapshot.empty
     }
 
     private var open: Open?
@@ -72,13 +72,13 @@ struct EventTracker {
         var last: Int
         var confidence: Double
         var peakLevel: Double
-        var explanation: [Explanation]
+        var snapshot: ThresholdClassifier.Snapshot
     }
 
     /// Feeds one frame; returns an event when one closes. `explain` is called
     /// only when this frame is the event's strongest so far.
     mutating func update(frame t: Int, score: Double, level: Double, onsetValue: Double,
-                         explain: () -> [Explanation]) -> Closed? {
+                         explain: () -> ThresholdClassifier.Snapshot) -> Closed? {
         history[t % history.count] = onsetValue
         let active = score >= settings.off
         if active { runStart = runStart ?? t } else { runStart = nil }
@@ -114,13 +114,13 @@ struct EventTracker {
         return k
     }
 
-    private mutating func accumulate(_ score: Double, _ level: Double, _ explain: () -> [Explanation]) {
+    private mutating func accumulate(_ score: Double, _ level: Double, _ explain: () -> ThresholdClassifier.Snapshot) {
         open!.scoreSum += score
         open!.scoreCount += 1
         open!.peakLevel = max(open!.peakLevel, level)
         if score > open!.bestScore {
             open!.bestScore = score
-            open!.explanation = explain()
+            open!.snapshot = explain()
         }
     }
 
@@ -132,7 +132,7 @@ struct EventTracker {
         lastClosed = event.last
         guard event.last - event.core + 1 >= minFrames else { return nil }
         return Closed(first: event.start, last: event.last, confidence: min(1, event.scoreSum / Double(max(event.scoreCount, 1))),
-                      peakLevel: event.peakLevel, explanation: event.explanation)
+                      peakLevel: event.peakLevel, snapshot: event.snapshot)
     }
 
     mutating func reset() {
@@ -235,7 +235,7 @@ public final class EventDetector {
         for i in trackers.indices {
             if let closed = trackers[i].update(frame: e, score: scores[i], level: level,
                                                onsetValue: onsetValues[i][e % levels.count],
-                                               explain: { classifier.explanation(of: i) }) {
+                                               explain: { classifier.snapshot(of: i) }) {
                 events.append(event(i, closed))
             }
         }
@@ -250,6 +250,6 @@ public final class EventDetector {
             onset: max(0, c.centerSample(ofFrame: closed.first) - half),
             offset: c.centerSample(ofFrame: closed.last) + half,
             sampleRate: c.sampleRate, confidence: closed.confidence, peakLevel: closed.peakLevel,
-            explanation: closed.explanation)
+            explanation: classifier.explanation(of: i, from: closed.snapshot))
     }
 }

@@ -115,7 +115,9 @@ public struct Condition: Sendable, CustomStringConvertible {
     var window: WindowKey { WindowKey(feature: feature, aggregate: aggregate, frames: frames, ahead: ahead) }
 
     /// The term's score for a value: 0.5 exactly at a threshold.
-    func score(_ x: Double) -> Double {
+    func score(_ x: Double) -> Double { Self.score(x, threshold, softness: softness) }
+
+    static func score(_ x: Double, _ threshold: Threshold, softness: Double) -> Double {
         func ramp(_ d: Double) -> Double {
             softness > 0 ? Swift.min(1, Swift.max(0, 0.5 + d / softness)) : (d >= 0 ? 1 : 0)
         }

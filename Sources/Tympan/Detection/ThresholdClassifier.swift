@@ -75,6 +75,21 @@ struct ThresholdClassifier {
     private var windows: [Window] = []
     /// Every condition of every class, with the window it reads.
     private let conditions: [(condition: Condition, window: Int)]
+    /// What the hot loop needs of each condition.
+    private struct Test {
+        let window: Int
+        let aggregate: Condition.Aggregate
+        let threshold: Condition.Threshold
+        let softness: Double
+    }
+    private let tests: [Test]
+    /// Per weighted class: its single conditions with their weights, and its
+    /// groups as ranges into `groupMembers` with their weights.
+    private let leaves: [[(Int, Double)]]
+    private let groups: [[(Range<Int>, Double)]]
+    private let groupMembers: [Int]
+    /// Per class, the indices of its conditions (contiguous, in the rules' order).
+    private let classRanges: [Range<Int>]
     private var conditionValues: [Double]
     private var conditionScores: [Double]
     private let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
@@ -125,7 +140,32 @@ struct ThresholdClassifier {
             conditions.append((c, w))
             return conditions.count - 1
         }
-        classes = rules.classes.map { ($0.terms.map(node), $0.combination) }
+        var ranges = [Range<Int>]()
+        classes = rules.classes.map { rule in
+            let first = conditions.count
+            let nodes = rule.terms.map(node)
+            ranges.append(first..<conditions.count)
+            return (nodes, rule.combination)
+        }
+        classRanges = ranges
+        var leaves = [[(Int, Double)]](), groups = [[(Range<Int>, Double)]](), members = [Int]()
+        for (nodes, _) in classes {
+            var l = [(Int, Double)](), g = [(Range<Int>, Double)]()
+            for node in nodes {
+                switch node {
+                case let .leaf(i): l.append((i, conditions[i].condition.weight))
+                case let .all(indices, weight):
+                    g.append((members.count..<members.count + indices.count, weight))
+                    members += indices
+                case .any: break  // not in weighted rules (refused when read)
+                }
+            }
+            leaves.append(l)
+            groups.append(g)
+        }
+        self.leaves = leaves
+        self.groups = groups
+        groupMembers = members
         if names.contains("level_db") {
             let c = Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0, threshold: .above(Self.silenceDBFS),
                               softness: 0, line: 0)
@@ -136,6 +176,8 @@ struct ThresholdClassifier {
         }
         self.windows = windows
         self.conditions = conditions
+        tests = conditions.map { Test(window: $0.window, aggregate: $0.condition.aggregate, threshold: $0.condition.threshold,
+                                      softness: $0.condition.softness) }
         conditionValues = Array(repeating: 0, count: conditions.count)
         conditionScores = Array(repeating: 0, count: conditions.count)
         self.delay = delay
@@ -170,49 +212,73 @@ struct ThresholdClassifier {
         if let gate, windows[gate].current < Self.silenceDBFS {
             return Array(repeating: 0, count: classes.count)
         }
-        for i in conditions.indices {
-            let (condition, w) = conditions[i]
-            conditionValues[i] = windows[w].value(condition.aggregate)
-            conditionScores[i] = condition.score(conditionValues[i])
+        // The hot loop reads plain values only (no strings, no boxed enums).
+        for i in tests.indices {
+            let t = tests[i]
+            let x = windows[t.window].value(t.aggregate)
+            conditionValues[i] = x
+            conditionScores[i] = Condition.score(x, t.threshold, softness: t.softness)
         }
-        return classes.map { nodes, combination in
-            switch combination {
+        var out = [Double](repeating: 0, count: classes.count)
+        for k in classes.indices {
+            switch classes[k].combination {
             case .all:
-                return nodes.map(score).min() ?? 0
+                out[k] = classes[k].nodes.map(score).min() ?? 0
             case let .weighted(bias):
                 var z = bias
-                for node in nodes {
-                    switch node {
-                    case let .leaf(i): z += conditions[i].condition.weight * conditionScores[i]
-                    case let .all(indices, weight):
-                        var s = 1.0
-                        for i in indices { s = Swift.min(s, conditionScores[i]) }
-                        z += weight * s
-                    case .any: break  // not in weighted rules (refused when read)
-                    }
+                for (i, weight) in leaves[k] { z += weight * conditionScores[i] }
+                for (members, weight) in groups[k] {
+                    var s = 1.0
+                    for m in members { s = Swift.min(s, conditionScores[groupMembers[m]]) }
+                    z += weight * s
                 }
-                return 1 / (1 + exp(-z))
+                out[k] = 1 / (1 + exp(-z))
             }
         }
+        return out
     }
 
-    /// The terms of a class at the frame just scored: for a weighted class,
-    /// the terms that held, largest contribution first.
+    /// The values and scores of one class's conditions at a frame: cheap to
+    /// keep at every new best frame of an event; the text is made once, when
+    /// the event closes.
+    struct Snapshot: Sendable {
+        var values: [Double]
+        var scores: [Double]
+        static let empty = Snapshot(values: [], scores: [])
+    }
+
+    func snapshot(of classIndex: Int) -> Snapshot {
+        let range = classRanges[classIndex]
+        return Snapshot(values: Array(conditionValues[range]), scores: Array(conditionScores[range]))
+    }
+
+    /// The terms of a class at the frame just scored (see the other overload).
     func explanation(of classIndex: Int) -> [Explanation] {
+        explanation(of: classIndex, from: snapshot(of: classIndex))
+    }
+
+    /// The terms of a class as a snapshot holds them: for a weighted class, the
+    /// terms that held, largest contribution first.
+    func explanation(of classIndex: Int, from snapshot: Snapshot) -> [Explanation] {
+        guard snapshot.values.count == classRanges[classIndex].count else { return [] }
+        let first = classRanges[classIndex].lowerBound
+        func value(_ i: Int) -> Double { snapshot.values[i - first] }
+        func held(_ i: Int) -> Double { snapshot.scores[i - first] }
         func flatten(_ node: Node) -> [Explanation] {
             switch node {
             case let .leaf(i):
                 let c = conditions[i].condition
-                return [Explanation(term: c.description, value: conditionValues[i], score: conditionScores[i],
+                return [Explanation(term: c.description, value: value(i), score: held(i),
                                     weight: classes[classIndex].combination == .all ? nil : c.weight)]
             case let .any(nodes):
                 return nodes.flatMap(flatten)
             case let .all(indices, weight):
                 // One line for the group, each condition with its value.
                 let term = indices.map { i in
-                    "\(conditions[i].condition.description) (\((conditionValues[i] * 100).rounded() / 100))"
+                    "\(conditions[i].condition.description) (\((value(i) * 100).rounded() / 100))"
                 }.joined(separator: " and ")
-                return [Explanation(term: term, value: score(node), score: score(node), weight: weight)]
+                let s = indices.map(held).min() ?? 0
+                return [Explanation(term: term, value: s, score: s, weight: weight)]
             }
         }
         let terms = classes[classIndex].nodes.flatMap(flatten)
