@@ -184,7 +184,7 @@ func parseUTC(_ text: String) -> Double? {
     return Double(days * 86_400 + h * 3600 + m * 60) + s
 }
 
-/// A whole text file (rules are small).
+/// A whole text file (a rules file is at most a few MB; 16 MB is refused).
 func readTextFile(_ path: String) throws -> String {
     guard let file = fopen(path, "rb") else { throw TympanError.unreadableAudio(path: path, reason: String(cString: strerror(errno))) }
     defer { fclose(file) }
