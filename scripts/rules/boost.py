@@ -174,10 +174,7 @@ ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill
 
 
 def tune_detector(rules, splits, tympan):
-    files, reference = [], {}
-    for split in splits:
-        files += sorted(str(f) for f in (analyze.ROOT / "fixtures/scenes" / split).glob("*.flac"))
-        reference.update(tune.read((analyze.ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
+    files, reference = tune.labelled(splits)
     best = tune.evaluate(rules, splits, tympan, files, reference)
     print("start", {c: round(v[1], 3) for c, v in best.items()}, file=sys.stderr)
     for key in ("on", "gap", "min_duration", "merge_gap", "onset", "on", "gap"):
@@ -240,10 +237,7 @@ def main():
     best = tune_detector(rules, args.tune, args.tympan)
     if args.keep:
         kept = json.loads(Path(args.keep).read_text())
-        files, reference = [], {}
-        for split in args.tune:
-            files += sorted(str(f) for f in (analyze.ROOT / "fixtures/scenes" / split).glob("*.flac"))
-            reference.update(tune.read((analyze.ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
+        files, reference = tune.labelled(args.tune)
         old = tune.evaluate(kept, args.tune, args.tympan, files, reference)
         for i, rule in enumerate(rules["classes"]):
             c = rule["class"]

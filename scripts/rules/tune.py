@@ -66,6 +66,15 @@ def evaluate(rules, split, tympan, files, reference):
     return scores
 
 
+def labelled(splits):
+    """The clips of the splits and their labels (onset, class) by file name."""
+    files, reference = [], {}
+    for split in splits:
+        files += sorted(str(f) for f in (ROOT / "fixtures/scenes" / split).glob("*.flac"))
+        reference.update(read((ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
+    return files, reference
+
+
 def slots(rule):
     """(path, step) for every tunable number of a class rule."""
     out = []
@@ -109,10 +118,7 @@ def main():
     p.add_argument("--tympan", default=str(ROOT / ".build/release/tympan"))
     args = p.parse_args()
     rules = json.loads(Path(args.start).read_text())
-    files, reference = [], {}
-    for split in args.split:
-        files += sorted(str(f) for f in (ROOT / "fixtures/scenes" / split).glob("*.flac"))
-        reference.update(read((ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()))
+    files, reference = labelled(args.split)
     best = evaluate(rules, args.split, args.tympan, files, reference)
     print("start", {c: round(v[1], 3) for c, v in best.items()}, file=sys.stderr)
     for n in range(args.passes):

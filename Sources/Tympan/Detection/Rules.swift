@@ -111,9 +111,6 @@ public struct Condition: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The window its aggregate reads: conditions with the same one share it.
-    var window: WindowKey { WindowKey(feature: feature, aggregate: aggregate, frames: frames, ahead: ahead) }
-
     /// The term's score for a value: 0.5 exactly at a threshold.
     func score(_ x: Double) -> Double { Self.score(x, threshold, softness: softness) }
 
@@ -353,14 +350,6 @@ private struct RuleReader {
         guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
         return d
     }
-}
-
-/// A feature's aggregate over a window of frames.
-struct WindowKey: Hashable, Sendable {
-    var feature: String
-    var aggregate: Condition.Aggregate
-    var frames: Int
-    var ahead: Int
 }
 
 /// Where a condition's feature comes from in a frame: one value, or the mean of log-mel bands.

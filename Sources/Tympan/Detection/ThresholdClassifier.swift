@@ -20,11 +20,23 @@ struct ThresholdClassifier {
         var ring: [Double]
         var current = 0.0, last = 0.0, sum = 0.0, low = 0.0, high = 0.0, count = 1
 
-        init(_ key: WindowKey, _ reference: FeatureReference, delay: Int) {
+        init(_ key: Key, _ reference: FeatureReference, delay: Int) {
             indices = reference.indices
             frames = key.frames
             ahead = key.ahead
             ring = Array(repeating: 0, count: key.frames + delay + 1)
+        }
+
+        /// A feature over a window; a condition on the frame's own value reads a window of one.
+        struct Key: Hashable {
+            var feature: String
+            var frames: Int
+            var ahead: Int
+
+            init(_ c: Condition) {
+                feature = c.feature
+                (frames, ahead) = c.aggregate == .value ? (1, 0) : (c.frames, c.ahead)
+            }
         }
 
         mutating func push(_ frame: ArraySlice<Float>, at t: Int) {
@@ -114,7 +126,7 @@ struct ThresholdClassifier {
         rules.classes.forEach { $0.terms.forEach(collect) }
         let delay = all.map(\.ahead).max() ?? 0
         var windows = [Window]()
-        var windowIndex = [WindowKey: Int]()
+        var windowIndex = [Window.Key: Int]()
         var conditions = [(condition: Condition, window: Int)]()
         let names = rules.configuration.featureNames
         func node(_ term: Term) -> Node {
@@ -127,17 +139,16 @@ struct ThresholdClassifier {
                 return .all(group.map(add), weight: weight)
             }
         }
+        func window(_ c: Condition) -> Int {
+            let key = Window.Key(c)  // one window serves every aggregate over it
+            if let w = windowIndex[key] { return w }
+            // The feature was checked when the rules were read.
+            windows.append(Window(key, FeatureReference(c.feature, names: names)!, delay: delay))
+            windowIndex[key] = windows.count - 1
+            return windows.count - 1
+        }
         func add(_ c: Condition) -> Int {
-            var key = c.window
-            key.aggregate = .value  // one window serves every aggregate
-            if c.aggregate == .value { key.frames = 1; key.ahead = 0 }
-            let w = windowIndex[key] ?? {
-                // Checked when the rules were read.
-                windows.append(Window(key, FeatureReference(c.feature, names: names)!, delay: delay))
-                windowIndex[key] = windows.count - 1
-                return windows.count - 1
-            }()
-            conditions.append((c, w))
+            conditions.append((c, window(c)))
             return conditions.count - 1
         }
         var ranges = [Range<Int>]()
@@ -166,14 +177,10 @@ struct ThresholdClassifier {
         self.leaves = leaves
         self.groups = groups
         groupMembers = members
-        if names.contains("level_db") {
-            let c = Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0, threshold: .above(Self.silenceDBFS),
-                              softness: 0, line: 0)
-            gate = conditions[add(c)].window
-            conditions.removeLast()
-        } else {
-            gate = nil
-        }
+        gate = names.contains("level_db")
+            ? window(Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0,
+                               threshold: .above(Self.silenceDBFS), softness: 0, line: 0))
+            : nil
         self.windows = windows
         self.conditions = conditions
         tests = conditions.map { Test(window: $0.window, aggregate: $0.condition.aggregate, threshold: $0.condition.threshold,
