@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Tympan", targets: ["Tympan"]),
         .library(name: "TympanIO", targets: ["TympanIO"]),
+        .library(name: "TympanSensor", targets: ["TympanSensor"]),
         .executable(name: "tympan", targets: ["TympanCLI"]),
     ],
     dependencies: [
@@ -30,6 +31,14 @@ let package = Package(
             pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]
         ),
+        .systemLibrary(
+            name: "CMosquitto",
+            path: "Sources/CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // signalfd, pipe capacity, CPU time: Linux calls Swift's Glibc module lacks.
+        .target(name: "CSensorSystem", path: "Sources/CSensorSystem"),
         // The hot path: pure C11, one stage per file, one public header.
         .target(
             name: "CTympan",
@@ -39,16 +48,19 @@ let package = Package(
         ),
         .target(name: "Tympan", dependencies: ["CTympan"]),
         .target(name: "TympanIO", dependencies: ["Tympan", "CSndFile", "CSoxr"]),
+        // The sensor daemon's parts: configuration, spool, MQTT link (libmosquitto).
+        .target(name: "TympanSensor", dependencies: ["Tympan", "TympanIO", "CMosquitto", "CSensorSystem"]),
         .executableTarget(
             name: "TympanCLI",
             dependencies: [
-                "Tympan", "TympanIO",
+                "Tympan", "TympanIO", "TympanSensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CTympanTests", dependencies: ["CTympan"]),
         .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO"]),
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),
+        .testTarget(name: "TympanSensorTests", dependencies: ["TympanSensor"]),
         .testTarget(name: "TympanCLITests", dependencies: ["TympanCLI", "TympanIO"]),
     ],
     cLanguageStandard: .c11

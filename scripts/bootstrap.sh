@@ -5,7 +5,10 @@
 set -euo pipefail
 
 # espeak-ng: the speech in the synthetic scenes (fixtures/generate).
-packages=(libfftw3-dev libsndfile1-dev libsoxr-dev pkg-config espeak-ng)
+# libmosquitto-dev: `tympan listen` publishes through it; mosquitto,
+# mosquitto-clients and openssl: the tests run a real broker (plain, and TLS
+# with a throwaway CA) and a real subscriber.
+packages=(libfftw3-dev libsndfile1-dev libsoxr-dev libmosquitto-dev pkg-config espeak-ng mosquitto mosquitto-clients openssl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

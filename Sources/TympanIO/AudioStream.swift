@@ -120,7 +120,7 @@ public final class RawPCMStream: AudioStream {
     public let encoding: Encoding
     public let sampleRate: Int
     public let channelCount: Int
-    private let descriptor: Int32
+    public let descriptor: Int32
     private let conditioner: Conditioner
     private var buffer: [UInt8]
     private var carry = 0          // bytes of an incomplete frame kept from the last read
@@ -142,48 +142,55 @@ public final class RawPCMStream: AudioStream {
     }
 
     public func next() throws(TympanError) -> [Float] {
-        let frameBytes = encoding.bytesPerSample * channelCount
-        while !ended {
-            let got = buffer.withUnsafeMutableBytes { raw in
-                read(descriptor, raw.baseAddress! + carry, raw.count - carry)
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .unreadableAudio(path: "-", reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if got == 0 {
-                ended = true
-                if carry != 0 {
-                    throw .unreadableAudio(path: "-", reason: "the stream ended inside a frame (\(carry) stray bytes): "
-                                           + "is it really \(encoding.rawValue) with \(channelCount) channel(s)?")
-                }
-                return conditioner.finish()
-            }
-            let available = carry + got
-            let whole = available / frameBytes * frameBytes
-            var samples = [Float](repeating: 0, count: whole / encoding.bytesPerSample)
-            buffer.withUnsafeBytes { raw in
-                switch encoding {
-                case .s16le:
-                    for i in samples.indices {
-                        let v = Int16(bitPattern: UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8)
-                        samples[i] = Float(v) / 32768
-                    }
-                case .f32le:
-                    for i in samples.indices {
-                        let bits = UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16
-                            | UInt32(raw[4 * i + 3]) << 24
-                        samples[i] = Float(bitPattern: bits)
-                    }
-                }
-            }
-            carry = available - whole
-            if carry > 0 {  // keep the partial frame for the next read
-                for i in 0..<carry { buffer[i] = buffer[whole + i] }
-            }
-            let out = conditioner.process(samples[...])
+        while let out = try readOnce() {
             if !out.isEmpty { return out }
         }
         return []
+    }
+
+    /// One read(2) of what the descriptor has (it blocks only when nothing
+    /// is there): the samples it completed, perhaps none yet; nil at the end.
+    /// For a caller that waits on the descriptor with poll(2) itself.
+    public func readOnce() throws(TympanError) -> [Float]? {
+        guard !ended else { return nil }
+        let frameBytes = encoding.bytesPerSample * channelCount
+        let got = buffer.withUnsafeMutableBytes { raw in
+            read(descriptor, raw.baseAddress! + carry, raw.count - carry)
+        }
+        if got < 0 {
+            if errno == EINTR || errno == EAGAIN { return [] }
+            throw .unreadableAudio(path: "-", reason: "read failed: \(String(cString: strerror(errno)))")
+        }
+        if got == 0 {
+            ended = true
+            if carry != 0 {
+                throw .unreadableAudio(path: "-", reason: "the stream ended inside a frame (\(carry) stray bytes): "
+                                       + "is it really \(encoding.rawValue) with \(channelCount) channel(s)?")
+            }
+            return conditioner.finish()
+        }
+        let available = carry + got
+        let whole = available / frameBytes * frameBytes
+        var samples = [Float](repeating: 0, count: whole / encoding.bytesPerSample)
+        buffer.withUnsafeBytes { raw in
+            switch encoding {
+            case .s16le:
+                for i in samples.indices {
+                    let v = Int16(bitPattern: UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8)
+                    samples[i] = Float(v) / 32768
+                }
+            case .f32le:
+                for i in samples.indices {
+                    let bits = UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16
+                        | UInt32(raw[4 * i + 3]) << 24
+                    samples[i] = Float(bitPattern: bits)
+                }
+            }
+        }
+        carry = available - whole
+        if carry > 0 {  // keep the partial frame for the next read
+            for i in 0..<carry { buffer[i] = buffer[whole + i] }
+        }
+        return conditioner.process(samples[...])
     }
 }

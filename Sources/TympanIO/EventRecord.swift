@@ -16,8 +16,12 @@ public struct EventRecord: Sendable, Equatable {
     public var level: Double
     /// The rule terms at the event's strongest frame (only with `--explain`).
     public var explanation: [Explanation]?
+    /// The event's own unique id (`tympan listen`: the same id on every
+    /// delivery, so that a consumer can drop duplicates); nil for `detect`.
+    public var id: String?
 
-    /// The keys of a JSON record, in order (`explanation` only when explained).
+    /// The keys of a JSON record, in order (`explanation` only when explained;
+    /// `id` first when the record has one).
     public static let keys = ["sensor", "time", "onset", "offset", "class", "class_id", "confidence", "level_db"]
 
     public init(_ event: SoundEvent, sensor: String, streamStart: Double, explain: Bool = false) {
@@ -43,6 +47,7 @@ public struct EventRecord: Sendable, Equatable {
             "\"confidence\":\(decimal(confidence, 3))",
             "\"level_db\":\(decimal(level, 1))",
         ]
+        if let id { fields.insert("\"id\":\(jsonString(id))", at: 0) }
         if let explanation {
             let terms = explanation.map {
                 "{\"term\":\(jsonString($0.term)),\"value\":\(decimal($0.value, 3)),\"score\":\(decimal($0.score, 3))"
@@ -60,7 +65,7 @@ public struct EventRecord: Sendable, Equatable {
 }
 
 /// A fixed-point decimal (no exponent, no trailing zeros past the point).
-func decimal(_ x: Double, _ places: Int) -> String {
+package func decimal(_ x: Double, _ places: Int) -> String {
     guard x.isFinite else { return "null" }
     var scale = 1.0
     for _ in 0..<places { scale *= 10 }
@@ -77,7 +82,7 @@ func decimal(_ x: Double, _ places: Int) -> String {
     return text
 }
 
-func jsonString(_ s: String) -> String {
+package func jsonString(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

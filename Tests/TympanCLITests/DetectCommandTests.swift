@@ -176,5 +176,6 @@ extension CLI {
 
 func parseUTCForTest(_ s: String) -> Double {
     let f = ISO8601DateFormatter()
+    if s.contains(".") { f.formatOptions = [.withInternetDateTime, .withFractionalSeconds] }
     return f.date(from: s)!.timeIntervalSince1970
 }

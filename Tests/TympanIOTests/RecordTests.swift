@@ -34,13 +34,23 @@ import TympanIO
             .contains("\"explanation\":[{\"term\":\"t\",\"value\":1,\"score\":1,\"weight\":-0.25}]"))
     }
 
+    @Test("A record with an id (tympan listen) writes it first; without one (tympan detect) the keys stay exactly the record keys")
+    func identifier() throws {
+        let event = SoundEvent(eventClass: .scream, onset: 1600, offset: 3200, sampleRate: 16_000, confidence: 0.5,
+                               peakLevel: -10, explanation: [])
+        var record = EventRecord(event, sensor: "s", streamStart: 0)
+        #expect(!record.json.contains("\"id\""))
+        record.id = "1796022713924-7"
+        #expect(record.json.hasPrefix("{\"id\":\"1796022713924-7\",\"sensor\":\"s\","))
+    }
+
     @Test("Privacy by construction: a record's stored properties are metadata only")
     func noRoomForAudio() {
         let event = SoundEvent(eventClass: .gunshot, onset: 0, offset: 1, sampleRate: 16_000, confidence: 1,
                                peakLevel: 0, explanation: [])
         let record = EventRecord(event, sensor: "s", streamStart: 0)
         let fields = Mirror(reflecting: record).children.compactMap(\.label)
-        #expect(fields == ["sensor", "time", "onset", "offset", "eventClass", "confidence", "level", "explanation"])
+        #expect(fields == ["sensor", "time", "onset", "offset", "eventClass", "confidence", "level", "explanation", "id"])
         for child in Mirror(reflecting: record).children {
             #expect(!(child.value is [Float]) && !(child.value is [Double]), "\(child.label ?? "") could carry samples")
         }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc  // pow, log10: the C library's, not Foundation
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A detected sound event. Times are in samples from the start of the stream;
 /// it carries no audio, spectra or features.
 public struct SoundEvent: Sendable, Equatable {
@@ -143,6 +149,26 @@ struct EventTracker {
     }
 }
 
+/// The A-weighted levels of a run of frames, for noise monitoring: their
+/// equivalent continuous level (energy mean) and their maximum.
+public struct LevelSummary: Sendable, Equatable {
+    public var frames = 0
+    /// Sum over the frames of 10^(L/10).
+    public var energy = 0.0
+    public var maximum = -Double.infinity
+
+    public init() {}
+
+    public mutating func add(_ level: Double) {
+        frames += 1
+        energy += pow(10, level / 10)
+        maximum = Swift.max(maximum, level)
+    }
+
+    /// Leq in dB (dB(A) SPL with a calibration); nil without frames.
+    public var equivalentLevel: Double? { frames > 0 ? 10 * log10(energy / Double(frames)) : nil }
+}
+
 /// Audio in, sound events out: features and descriptors (C kernels), the
 /// threshold classifier, and an event tracker per class. Streaming: `append`
 /// returns the events that closed, `finish` closes the rest and starts a new
@@ -159,6 +185,8 @@ public final class EventDetector {
     /// Per class: where its onset feature is in a frame, and its recent values.
     private let onsetReferences: [FeatureReference?]
     private var onsetValues: [[Double]]
+    /// The levels of the frames computed since the last `takeLevels()`.
+    private var levelSummary = LevelSummary()
 
     public init(rules: Rules) throws(TympanError) {
         guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
@@ -190,6 +218,13 @@ public final class EventDetector {
         consume(try extractor.append(samples))
     }
 
+    /// The A-weighted levels of the frames computed since the last call (or
+    /// the start), and a fresh summary begun.
+    public func takeLevels() -> LevelSummary {
+        defer { levelSummary = LevelSummary() }
+        return levelSummary
+    }
+
     /// Flushes the last frames, closes open events, and starts a new stream.
     public func finish() throws(TympanError) -> [SoundEvent] {
         var events = consume(try extractor.finish())
@@ -216,6 +251,7 @@ public final class EventDetector {
             let row = frames[k]
             let t = frames.firstFrame + k
             levels[t % levels.count] = Double(row[row.startIndex + levelIndex])
+            levelSummary.add(levels[t % levels.count])
             for i in onsetReferences.indices {
                 guard let reference = onsetReferences[i] else { continue }
                 var x = 0.0

@@ -1,7 +1,7 @@
 /// A JSON value that remembers the line it started on, so that a rules file's
 /// errors can name the line. Only what rules need: RFC 8259 values, UTF-8.
-struct JSONValue: Sendable {
-    enum Kind: Sendable {
+package struct JSONValue: Sendable {
+    package enum Kind: Sendable {
         case object([(key: String, value: JSONValue)])
         case array([JSONValue])
         case string(String)
@@ -10,10 +10,10 @@ struct JSONValue: Sendable {
         case null
     }
 
-    var kind: Kind
-    var line: Int
+    package var kind: Kind
+    package var line: Int
 
-    var typeName: String {
+    package var typeName: String {
         switch kind {
         case .object: "an object"
         case .array: "an array"
@@ -25,20 +25,20 @@ struct JSONValue: Sendable {
     }
 }
 
-struct JSONSyntaxError: Error {
-    var line: Int
-    var message: String
+package struct JSONSyntaxError: Error {
+    package var line: Int
+    package var message: String
 }
 
 /// A recursive-descent parser over UTF-8 bytes.
-struct JSONParser {
+package struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
 
     init(_ text: String) { bytes = Array(text.utf8) }
 
-    static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(text)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
