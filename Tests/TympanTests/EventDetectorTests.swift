@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tympan
 import TympanIO
@@ -62,6 +63,26 @@ import TympanIO
         var generator = SplitMix(seed: 3)
         let noise = (0..<160_000).map { _ in Float(Int(generator.next() % 2001) - 1000) / 100_000 }
         #expect(try EventDetector().events(in: noise).isEmpty)
+    }
+
+    @Test("suppressed_by: a class stays silent while the class that suppresses it sounds, and only then")
+    func suppression() throws {
+        func rules(_ suppressed: String) throws -> Rules {
+            try Rules(json: #"{"format": "tympan-rules", "version": 1, "classes": ["#
+                + #"{"class": "whistle", "when": [{"feature": "level_dba", "above": -40}], "detector": {"on": 0.5, "off": 0.3}},"#
+                + #"{"class": "aerosol_spray", "when": [{"feature": "level_dba", "above": -40}], "detector": {"suppressed_by": ["# + suppressed + #"]}}]}"#)
+        }
+        // 1 s of a -20 dBFS tone between two seconds of near silence.
+        var tone = [Float](repeating: 0, count: 48_000)
+        for i in tone.indices {
+            let phase = 2 * Double.pi * 1000 * Double(i) / 16_000
+            tone[i] = (16_000..<32_000).contains(i) ? Float(0.1 * Foundation.sin(phase)) : 1e-4 * Float(i % 7 - 3)
+        }
+        let free = try EventDetector(rules: try rules("")).events(in: tone)
+        #expect(free.map(\.eventClass) == [.whistle, .aerosolSpray], "without suppression both fire")
+        let suppressed = try EventDetector(rules: try rules(#""whistle""#)).events(in: tone)
+        #expect(suppressed.map(\.eventClass) == [.whistle], "the spray is silenced while the whistle sounds")
+        #expect(suppressed.first == free.first, "the suppressor itself is untouched")
     }
 
     @Test("Detection needs the descriptors: a configuration without them is refused")

@@ -56,6 +56,10 @@ import Testing
         (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"all": [{"feature": "flux_db", "above": 1}], "weight": 1}]}"#, 5, "classes[0].when[0].all", "at least two"),
         (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"all": [{"feature": "flux_db", "above": 1}, {"feature": "zcr", "above": 0}]}]}"#, 5, "classes[0].when[0].weight", "missing"),
         (#"    {"class": "gunshot", "combine": "weighted", "bias": 0, "when": [{"all": [{"feature": "flux_db", "above": 1, "weight": 2}, {"feature": "zcr", "above": 0}], "weight": 1}]}"#, 5, "classes[0].when[0].all[0].weight", "unknown key"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": ["door_slam"]}}"#, 5, "classes[0].detector.suppressed_by[0]", "unknown class 'door_slam'"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": ["gunshot"]}}"#, 5, "classes[0].detector.suppressed_by", "cannot suppress itself"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": ["scream"]}}"#, 5, "classes[0].detector.suppressed_by", "scream has no rule in this file"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": "scream"}}"#, 5, "classes[0].detector.suppressed_by", "expected an array"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))

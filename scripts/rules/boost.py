@@ -166,23 +166,31 @@ MIN_LEAF, L2 = 500, 10.0
 ONSET_ONLY = {"gunshot": 6}
 GRID = {"on": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
         "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3],
-        "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6)]}
+        "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6)],
+        "suppress": list(induce.DETECTOR)}
 # The band where each class lives: its onset reaches back while that band stands above its background.
 ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill": "band_low_above_db",
          "angle_grinder": "band_high_above_db", "car_horn": "band_mid_above_db", "whistle": "band_high_above_db",
          "aerosol_spray": "band_top_above_db", "crackling": "band_top_above_db"}
 
 
-def tune_detector(rules, splits, tympan):
+STEPS = ["on", "gap", "min_duration", "merge_gap", "onset", "on", "gap", "suppress"]
+
+
+def tune_detector(rules, splits, tympan, steps=STEPS):
     files, reference = tune.labelled(splits)
     best = tune.evaluate(rules, splits, tympan, files, reference)
     print("start", {c: round(v[1], 3) for c, v in best.items()}, file=sys.stderr)
-    for key in ("on", "gap", "min_duration", "merge_gap", "onset", "on", "gap"):
+    for key in steps:
         for value in GRID[key]:
             trial = copy.deepcopy(rules)
             for rule in trial["classes"]:
                 d = rule["detector"]
-                if key == "onset":
+                if key == "suppress":
+                    # Silenced while another class sounds (a grinder's sparks hiss like a spray).
+                    if value != rule["class"] and value not in d.get("suppressed_by", []):
+                        d["suppressed_by"] = d.get("suppressed_by", []) + [value]
+                elif key == "onset":
                     for k in ("onset_feature", "onset_above", "onset_lookback"):
                         d.pop(k, None)
                     if value is not None:
@@ -212,6 +220,8 @@ def main():
     p.add_argument("--terms", type=int, default=150, help="boosting rounds per class")
     p.add_argument("--classes", nargs="+", default=list(induce.DETECTOR))
     p.add_argument("--keep", help="a rules file whose class rule stays where it scores better on --tune")
+    p.add_argument("--steps", nargs="+", default=STEPS, choices=sorted(set(STEPS)),
+                   help="the detector settings searched, in order (default: all)")
     p.add_argument("--tympan", default=str(analyze.ROOT / ".build/release/tympan"))
     args = p.parse_args()
     rng = np.random.default_rng(0)
@@ -232,9 +242,12 @@ def main():
         rules = json.loads(Path(args.start).read_text())
     else:
         rules = {"format": "tympan-rules", "version": 1, "classes": fitted(args.fit)}
-    rules["about"] = (f"Boosted trees of depth 2 (scripts/rules/boost.py), fitted on {'+'.join(args.refit or args.fit)}, "
-                      f"detector settings chosen on {'+'.join(args.tune)}")
-    best = tune_detector(rules, args.tune, args.tympan)
+    if args.start:  # the terms are those of the file: say what was searched again
+        rules["about"] = rules.get("about", "").rstrip(".") + f"; then {', '.join(dict.fromkeys(args.steps))} chosen on {'+'.join(args.tune)}"
+    else:
+        rules["about"] = (f"Boosted trees of depth 2 (scripts/rules/boost.py), fitted on {'+'.join(args.refit or args.fit)}, "
+                          f"detector settings chosen on {'+'.join(args.tune)}")
+    best = tune_detector(rules, args.tune, args.tympan, args.steps)
     if args.keep:
         kept = json.loads(Path(args.keep).read_text())
         files, reference = tune.labelled(args.tune)

@@ -5,7 +5,7 @@ extension Rules {
 {
   "format": "tympan-rules",
   "version": 1,
-  "about": "Boosted trees of depth 2 (scripts/rules/boost.py), fitted on train+train2+...+train8, detector settings chosen on validation+validation2",
+  "about": "Boosted trees of depth 2 (scripts/rules/boost.py), fitted on train+train2+...+train8, detector settings chosen on validation+validation2; then suppress chosen on validation+validation2",
   "classes": [
     {
       "class": "gunshot", "id": 1,
@@ -815,7 +815,7 @@ extension Rules {
     },
     {
       "class": "angle_grinder", "id": 4,
-      "about": "Weighted evidence of a disc cutting: a spectrum whose low band is not dominant while still present, impulsive all through (sparks keep the crest factor above 11 dB), a wide bandwidth, tonal top-band lines (the whine). Against it: a spectrum dominated by the top band (spray hiss), a strongest top-band bin above 5.5 kHz, a sharp line in 2-5 kHz (whistles).",
+      "about": "Weighted evidence of a disc cutting: a spectrum whose low band is not dominant while still present, impulsive all through (sparks keep the crest factor above 11 dB), a wide bandwidth, tonal top-band lines (the whine). Against it: a spectrum dominated by the top band (spray hiss), a strongest top-band bin above 5.5 kHz, a sharp line in 2-5 kHz (whistles). Silenced while a drill sounds (a drill's whine and impacts share its bands).",
       "combine": "weighted", "bias": -2.1717,
       "when": [
         {"feature": "band_low_ratio_db", "aggregate": "min", "frames": 21, "ahead": 10, "above": -1.9729573130607605, "weight": 1.5149},
@@ -1098,7 +1098,7 @@ extension Rules {
         {"feature": "band_high_ratio_db", "aggregate": "mean", "frames": 21, "ahead": 10, "above": -5.707992792129517, "weight": 0.0037},
         {"feature": "band_top_above_db", "aggregate": "range", "frames": 21, "ahead": 10, "above": 3.7606297731399536, "weight": -0.0011}
       ],
-      "detector": {"on": 0.98, "off": 0.35, "min_duration": 0.05, "max_duration": 30, "merge_gap": 0.3, "onset_feature": "band_high_above_db", "onset_above": 3, "onset_lookback": 0.3}
+      "detector": {"on": 0.98, "off": 0.35, "min_duration": 0.05, "max_duration": 30, "merge_gap": 0.3, "onset_feature": "band_high_above_db", "onset_above": 3, "onset_lookback": 0.3, "suppressed_by": ["drill"]}
     },
     {
       "class": "car_horn", "id": 5,
@@ -1650,7 +1650,7 @@ extension Rules {
     },
     {
       "class": "aerosol_spray", "id": 7,
-      "about": "Weighted evidence of hiss: the 2-5 kHz peak sitting high (above 3.6 kHz: the nozzle resonance), roll-off above 5.4 kHz, a large top-band share, a flat spectrum. Against it: impulsive frames (grinder sparks, crackles), lines low in the spectrum (engines, voices), a loud jump above the background within 0.4 s. Guard: rain is steady and part of the background.",
+      "about": "Weighted evidence of hiss: the 2-5 kHz peak sitting high (above 3.6 kHz: the nozzle resonance), roll-off above 5.4 kHz, a large top-band share, a flat spectrum. Against it: impulsive frames (grinder sparks, crackles), lines low in the spectrum (engines, voices), a loud jump above the background within 0.4 s. Guard: rain is steady and part of the background. Silenced while an angle grinder sounds (its sparks hiss like a spray).",
       "combine": "weighted", "bias": -5.294,
       "when": [
         {"feature": "band_high_peak_hz", "aggregate": "mean", "frames": 21, "ahead": 10, "above": 3663.6549072265625, "weight": 1.3792},
@@ -1933,7 +1933,7 @@ extension Rules {
         {"feature": "band_top_above_db", "aggregate": "max", "frames": 41, "ahead": 20, "above": 42.487104415893555, "weight": -0.0039},
         {"feature": "crest_db", "aggregate": "mean", "frames": 41, "ahead": 20, "above": 11.419238567352295, "weight": -0.003}
       ],
-      "detector": {"on": 0.4, "off": 0.35, "min_duration": 0.5, "max_duration": 10, "merge_gap": 0.3}
+      "detector": {"on": 0.4, "off": 0.35, "min_duration": 0.5, "max_duration": 10, "merge_gap": 0.3, "suppressed_by": ["angle_grinder"]}
     },
     {
       "class": "crackling", "id": 8,

@@ -187,6 +187,12 @@ public final class EventDetector {
     private var onsetValues: [[Double]]
     /// The levels of the frames computed since the last `takeLevels()`.
     private var levelSummary = LevelSummary()
+    /// Per class: the rules it is suppressed by (indices), and whether its
+    /// score is up (reached `on`, not yet below `off`).
+    private let suppressors: [[Int]]
+    private let hysteresis: [(on: Double, off: Double)]
+    private var sounding: [Bool]
+    private var adjusted: [Double]
 
     public init(rules: Rules) throws(TympanError) {
         guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
@@ -203,6 +209,11 @@ public final class EventDetector {
         let names = rules.configuration.featureNames
         onsetReferences = rules.classes.map { $0.detector.onsetFeature.flatMap { FeatureReference($0, names: names) } }
         onsetValues = Array(repeating: Array(repeating: 0, count: classifier.delay + 1), count: rules.classes.count)
+        let order = rules.classes.map(\.eventClass)
+        suppressors = rules.classes.map { $0.detector.suppressedBy.compactMap { order.firstIndex(of: $0) } }
+        hysteresis = rules.classes.map { ($0.detector.on, $0.detector.off) }
+        sounding = Array(repeating: false, count: rules.classes.count)
+        adjusted = Array(repeating: 0, count: rules.classes.count)
     }
 
     /// The bundled rules on the detection front end.
@@ -234,6 +245,7 @@ public final class EventDetector {
             trackers[i].reset()
         }
         classifier.reset()
+        for i in sounding.indices { sounding[i] = false }
         return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
     }
 
@@ -269,7 +281,15 @@ public final class EventDetector {
         let level = levels[e % levels.count]
         let classifier = self.classifier  // read only when a frame is an event's strongest
         for i in trackers.indices {
-            if let closed = trackers[i].update(frame: e, score: scores[i], level: level,
+            sounding[i] = scores[i] >= (sounding[i] ? hysteresis[i].off : hysteresis[i].on)
+        }
+        for i in trackers.indices {
+            var score = scores[i]
+            for j in suppressors[i] where sounding[j] { score = 0 }
+            adjusted[i] = score
+        }
+        for i in trackers.indices {
+            if let closed = trackers[i].update(frame: e, score: adjusted[i], level: level,
                                                onsetValue: onsetValues[i][e % levels.count],
                                                explain: { classifier.snapshot(of: i) }) {
                 events.append(event(i, closed))

@@ -143,6 +143,11 @@ public struct DetectorSettings: Sendable, Equatable {
     public var onsetFeature: String?
     public var onsetAbove: Double = 3
     public var onsetLookback: Double = 1
+    /// Classes that silence this one while they sound: a frame's score counts
+    /// as 0 while one of them is above its own `on` threshold (and until it
+    /// falls below its `off`). The sparks of a grinder hiss like a spray can:
+    /// `aerosol_spray` is suppressed by `angle_grinder`.
+    public var suppressedBy: [EventClass] = []
 }
 
 /// Reads the JSON tree into rules, strictly: unknown keys, classes and
@@ -200,6 +205,13 @@ private struct RuleReader {
                 throw fail(item, "classes[\(i)].class", "\(rule.eventClass.label) appears twice")
             }
             out.append(rule)
+        }
+        for (i, rule) in out.enumerated() {
+            for c in rule.detector.suppressedBy where c == rule.eventClass || !seen.contains(c) {
+                let item = try array(list, "classes")[i]
+                throw fail(item, "classes[\(i)].detector.suppressed_by", c == rule.eventClass
+                           ? "a class cannot suppress itself" : "\(c.label) has no rule in this file")
+            }
         }
         return out
     }
@@ -323,7 +335,7 @@ private struct RuleReader {
 
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
         let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory",
-                                                   "onset_feature", "onset_above", "onset_lookback"])
+                                                   "onset_feature", "onset_above", "onset_lookback", "suppressed_by"])
         var d = DetectorSettings()
         func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
             guard let v = o[key] else { return nil }
@@ -346,6 +358,17 @@ private struct RuleReader {
         }
         if let a = o["onset_above"] { d.onsetAbove = try number(a, "\(field).onset_above") }
         d.onsetLookback = try read("onset_lookback", 0...10) ?? d.onsetLookback
+        if let list = o["suppressed_by"] {
+            for (k, item) in try array(list, "\(field).suppressed_by").enumerated() {
+                let label = try string(item, "\(field).suppressed_by[\(k)]")
+                guard let c = EventClass(rawValue: label) else {
+                    throw fail(item, "\(field).suppressed_by[\(k)]",
+                               "unknown class '\(label)'; the classes are \(EventClass.allCases.map(\.label).joined(separator: ", "))")
+                }
+                guard !d.suppressedBy.contains(c) else { throw fail(item, "\(field).suppressed_by[\(k)]", "\(label) appears twice") }
+                d.suppressedBy.append(c)
+            }
+        }
         guard d.off <= d.on else { throw fail(value, "\(field).off", "must not be above on (\(d.on))") }
         guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
         return d
