@@ -146,6 +146,8 @@ final class Broker {
         }
     }
 
+    var pid: Int32? { process?.processIdentifier }
+
     func stop() {
         guard let p = process, p.isRunning else { return }
         p.terminate()

@@ -255,6 +255,46 @@ import Glibc
         #expect(daemon.stdout.split(separator: "\n").count == events.count, "--stdout prints the same records")
     }
 
+    /// The inodes of the TCP sockets a process has open in LISTEN state.
+    static func listeningSockets(of pid: Int32) -> [String] {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        let inodes = Set(fds.compactMap { fd -> String? in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? ""
+            return target.hasPrefix("socket:[") ? String(target.dropFirst(8).dropLast()) : nil
+        })
+        var listening = [String]()
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let rows = ((try? String(contentsOfFile: table, encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+            for row in rows {
+                let f = row.split(separator: " ")
+                if f.count > 9, f[3] == "0A", inodes.contains(String(f[9])) { listening.append(String(f[9])) }  // 0A: LISTEN
+            }
+        }
+        return listening
+    }
+
+    @Test("kill -9 while connected: the broker publishes the last will 'offline'; the daemon listens on no port")
+    func lastWill() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broker = Broker(folder: folder)
+        try broker.start()
+        let subscriber = try Subscriber(port: broker.port, folder: folder)
+        usleep(300_000)
+        let daemon = try Daemon(["--sensor", "s-will", "--broker", "mqtt://127.0.0.1:\(broker.port)",
+                                 "--spool", folder.appendingPathComponent("spool").path,
+                                 "--raw", "s16le", "--rate", "16000", "-"], folder: folder)
+        daemon.write(try MQTTTest.s16le(Self.scenes[0]).prefix(64_000))
+        #expect(MQTTTest.wait(10) { subscriber.messages.contains { $0.topic == "tympan/s-will/status" && $0.payload == "online" } })
+        let pid = daemon.process.processIdentifier
+        #expect(FileManager.default.fileExists(atPath: "/proc/\(pid)/fd"))
+        #expect(Self.listeningSockets(of: pid).isEmpty, "the daemon only connects out")
+        #expect(Self.listeningSockets(of: try #require(broker.pid)).count == 1, "the check sees a listener when there is one")
+        daemon.signal(SIGKILL)
+        #expect(MQTTTest.wait(10) { subscriber.messages.last { $0.topic == "tympan/s-will/status" }?.payload == "offline" },
+                "the broker sends the will when the connection dies")
+    }
+
     @Test("Configuration errors stop the start before any audio is read, naming key and line", arguments: [
         ("{\"sensor\": \"a\",\n \"brokr\": \"mqtt://x:1\"}", "sensor.json:2: brokr: unknown key (did you mean 'broker'?)"),
         ("{\"broker\": \"http://x:1\", \"spool\": \"s\"}", "'http://x:1' is not mqtt://host:port"),
