@@ -48,6 +48,7 @@ reference:
 	python3 -m venv $(REFERENCE_VENV)
 	$(REFERENCE_VENV)/bin/pip install -q -r fixtures/reference/requirements.txt
 	$(REFERENCE_VENV)/bin/python fixtures/reference/make_reference.py
+	cd fixtures/reference/sed_eval && ../../../$(REFERENCE_VENV)/bin/python make_sed_eval.py
 
 clean:
 	rm -rf .build $(OUT)

@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Tympan", targets: ["Tympan"]),
         .library(name: "TympanIO", targets: ["TympanIO"]),
         .library(name: "TympanSensor", targets: ["TympanSensor"]),
+        .library(name: "TympanEvaluation", targets: ["TympanEvaluation"]),
         .executable(name: "tympan", targets: ["TympanCLI"]),
     ],
     dependencies: [
@@ -48,12 +49,14 @@ let package = Package(
         ),
         .target(name: "Tympan", dependencies: ["CTympan"]),
         .target(name: "TympanIO", dependencies: ["Tympan", "CSndFile", "CSoxr"]),
+        // Labels and sed_eval's metrics.
+        .target(name: "TympanEvaluation", dependencies: ["Tympan"]),
         // The sensor daemon's parts: configuration, spool, MQTT link (libmosquitto).
         .target(name: "TympanSensor", dependencies: ["Tympan", "TympanIO", "CMosquitto", "CSensorSystem"]),
         .executableTarget(
             name: "TympanCLI",
             dependencies: [
-                "Tympan", "TympanIO", "TympanSensor",
+                "Tympan", "TympanIO", "TympanSensor", "TympanEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO"]),
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),
         .testTarget(name: "TympanSensorTests", dependencies: ["TympanSensor"]),
+        .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation"]),
         .testTarget(name: "TympanCLITests", dependencies: ["TympanCLI", "TympanIO"]),
     ],
     cLanguageStandard: .c11

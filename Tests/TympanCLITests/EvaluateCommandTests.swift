@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import Tympan
+
+@Suite struct EvaluateCommandTests {
+    static let labels = CLI.path("scenes/test.tsv")
+
+    func object(_ r: CLI.Result) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: r.stdout) as! [String: Any]
+    }
+
+    @Test("--estimate scores a DCASE TSV: the JSON keys of the issue, sed_eval's figures (test split against a committed run)")
+    func estimate() throws {
+        let estimate = CLI.path("reference/sed_eval/cases/test_split.est.tsv")
+        let r = try CLI.run(["evaluate", "--reference", Self.labels, "--estimate", estimate, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try object(r)
+        let event = o["event_based"] as! [String: Any]
+        let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: CLI.path("reference/sed_eval/sed_eval.json")))) as! [String: Any]
+        let theirs = (((reference["cases"] as! [String: Any])["test_split"] as! [String: Any])["event_based"] as! [String: Any])
+        let average = theirs["class_wise_average"] as! [String: Any], overall = theirs["overall"] as! [String: Any]
+        #expect(abs((event["macro_f1"] as! Double) - (average["f_measure"] as! Double)) < 1e-9)
+        #expect(abs((event["micro_f1"] as! Double) - (overall["f_measure"] as! Double)) < 1e-9)
+        #expect(abs((event["error_rate"] as! Double) - (overall["error_rate"] as! Double)) < 1e-9)
+        let gunshot = (event["per_class"] as! [String: Any])["gunshot"] as! [String: Any]
+        for key in ["precision", "recall", "f1", "tp", "fp", "fn"] { #expect(gunshot[key] != nil, "\(key)") }
+        #expect((o["segment_based"] as! [String: Any])["macro_f1"] is Double)
+        #expect(o["clips"] as? Int == 94 + 0, "the clips named in the labels and the estimate")
+        #expect(o["false_alarms_per_hour"] is NSNull, "unknown without the audio's durations")
+    }
+
+    @Test("--audio runs detection over a folder; background clips give false alarms per hour; the table reads")
+    func audio() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Two clips with events, two background-only (no label row).
+        for name in ["test_0009.flac", "test_0006.flac", "test_0001.flac", "test_0005.flac"] {
+            try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent(name).path, withDestinationPath: CLI.path("scenes/test/\(name)"))
+        }
+        let r = try CLI.run(["evaluate", "--reference", Self.labels, "--audio", folder.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try object(r)
+        #expect(o["clips"] as? Int == 4 && o["background_clips"] as? Int == 2)
+        #expect(abs((o["audio_seconds"] as! Double) - 40) < 0.01)
+        #expect(o["false_alarms_per_hour"] is Double)
+        // The same detections through detect --format tsv and --estimate: the same figures.
+        let tsv = try CLI.run(["detect", "--format", "tsv"] + ["test_0009.flac", "test_0006.flac", "test_0001.flac", "test_0005.flac"].map { CLI.path("scenes/test/\($0)") })
+        let estimate = folder.appendingPathComponent("est.tsv")
+        try tsv.stdout.write(to: estimate)
+        let labels = folder.appendingPathComponent("labels.tsv")
+        let rows = try String(contentsOfFile: Self.labels, encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("test_0009.flac") || $0.hasPrefix("test_0006.flac") }
+        try (rows.joined(separator: "\n") + "\n").write(to: labels, atomically: true, encoding: .utf8)
+        let viaEstimate = try object(try CLI.run(["evaluate", "--reference", labels.path, "--estimate", estimate.path, "--json"]))
+        #expect((viaEstimate["event_based"] as! [String: Any])["macro_f1"] as? Double == (o["event_based"] as! [String: Any])["macro_f1"] as? Double)
+        let table = try CLI.run(["evaluate", "--reference", Self.labels, "--audio", folder.path])
+        #expect(CLI.text(table.stdout).contains("macro F1") && CLI.text(table.stdout).contains("background-only clips: 2"))
+    }
+
+    @Test("Bad labels, missing files, both or neither source: clear errors, nonzero status")
+    func errors() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("bad.tsv")
+        try "a.wav\t1\t2\tgunshot\na.wav\tone\t2\tgunshot\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["evaluate", "--reference", bad.path, "--estimate", bad.path])
+        #expect(r.status != 0 && r.stderr.contains("bad.tsv:2: onset 'one' is not a number"), "\(r.stderr)")
+        let both = try CLI.run(["evaluate", "--reference", Self.labels, "--estimate", bad.path, "--audio", folder.path])
+        #expect(both.status != 0 && both.stderr.contains("exactly one of --audio and --estimate"))
+        let missing = try CLI.run(["evaluate", "--reference", "/nonexistent.tsv", "--estimate", bad.path])
+        #expect(missing.status != 0 && missing.stderr.contains("/nonexistent.tsv"))
+    }
+}
