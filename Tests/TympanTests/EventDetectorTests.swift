@@ -69,7 +69,8 @@ import TympanIO
     func suppression() throws {
         func rules(_ suppressed: String) throws -> Rules {
             try Rules(json: #"{"format": "tympan-rules", "version": 1, "classes": ["#
-                + #"{"class": "whistle", "when": [{"feature": "level_dba", "above": -40}], "detector": {"on": 0.5, "off": 0.3}},"#
+                // The whistle scores 0.625 in the tone (10 dB over -30, softness 40), 0 in the quiet.
+                + #"{"class": "whistle", "when": [{"feature": "level_dba", "above": -30, "softness": 40}], "detector": {"on": 0.5, "off": 0.3}},"#
                 + #"{"class": "aerosol_spray", "when": [{"feature": "level_dba", "above": -40}], "detector": {"suppressed_by": ["# + suppressed + #"]}}]}"#)
         }
         // 1 s of a -20 dBFS tone between two seconds of near silence.
@@ -83,6 +84,11 @@ import TympanIO
         let suppressed = try EventDetector(rules: try rules(#""whistle""#)).events(in: tone)
         #expect(suppressed.map(\.eventClass) == [.whistle], "the spray is silenced while the whistle sounds")
         #expect(suppressed.first == free.first, "the suppressor itself is untouched")
+        // With a threshold: while the whistle's score is at least `above`.
+        let low = try EventDetector(rules: try rules(#"{"class": "whistle", "above": 0.2}"#)).events(in: tone)
+        #expect(low.map(\.eventClass) == [.whistle])
+        let never = try EventDetector(rules: try rules(#"{"class": "whistle", "above": 0.9}"#)).events(in: tone)
+        #expect(never.map(\.eventClass) == [.whistle, .aerosolSpray], "a threshold the whistle's score never reaches silences nothing")
     }
 
     @Test("Detection needs the descriptors: a configuration without them is refused")

@@ -60,6 +60,8 @@ import Testing
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": ["gunshot"]}}"#, 5, "classes[0].detector.suppressed_by", "cannot suppress itself"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": ["scream"]}}"#, 5, "classes[0].detector.suppressed_by", "scream has no rule in this file"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": "scream"}}"#, 5, "classes[0].detector.suppressed_by", "expected an array"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"class": "gunshot", "above": 2}]}}"#, 5, "classes[0].detector.suppressed_by[0].above", "must be in 0...1"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"clas": "scream"}]}}"#, 5, "classes[0].detector.suppressed_by[0].clas", "unknown key"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))

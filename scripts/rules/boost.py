@@ -167,7 +167,7 @@ ONSET_ONLY = {"gunshot": 6}
 GRID = {"on": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
         "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3],
         "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6)],
-        "suppress": list(induce.DETECTOR)}
+        "suppress": [(c, a) for c in induce.DETECTOR for a in (None, 0.3, 0.6)]}
 # The band where each class lives: its onset reaches back while that band stands above its background.
 ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill": "band_low_above_db",
          "angle_grinder": "band_high_above_db", "car_horn": "band_mid_above_db", "whistle": "band_high_above_db",
@@ -187,9 +187,12 @@ def tune_detector(rules, splits, tympan, steps=STEPS):
             for rule in trial["classes"]:
                 d = rule["detector"]
                 if key == "suppress":
-                    # Silenced while another class sounds (a grinder's sparks hiss like a spray).
-                    if value != rule["class"] and value not in d.get("suppressed_by", []):
-                        d["suppressed_by"] = d.get("suppressed_by", []) + [value]
+                    # Silenced while another class sounds (a grinder's sparks hiss like a spray):
+                    # by its hysteresis (above None) or while its score is at least `above`.
+                    other, above = value
+                    if other != rule["class"]:  # added, or in place of the same class's other threshold
+                        kept = [x for x in d.get("suppressed_by", []) if (x if isinstance(x, str) else x["class"]) != other]
+                        d["suppressed_by"] = kept + [other if above is None else {"class": other, "above": above}]
                 elif key == "onset":
                     for k in ("onset_feature", "onset_above", "onset_lookback"):
                         d.pop(k, None)

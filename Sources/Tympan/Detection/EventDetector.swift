@@ -189,7 +189,7 @@ public final class EventDetector {
     private var levelSummary = LevelSummary()
     /// Per class: the rules it is suppressed by (indices), and whether its
     /// score is up (reached `on`, not yet below `off`).
-    private let suppressors: [[Int]]
+    private let suppressors: [[(index: Int, above: Double?)]]
     private let hysteresis: [(on: Double, off: Double)]
     private var sounding: [Bool]
     private var adjusted: [Double]
@@ -210,7 +210,9 @@ public final class EventDetector {
         onsetReferences = rules.classes.map { $0.detector.onsetFeature.flatMap { FeatureReference($0, names: names) } }
         onsetValues = Array(repeating: Array(repeating: 0, count: classifier.delay + 1), count: rules.classes.count)
         let order = rules.classes.map(\.eventClass)
-        suppressors = rules.classes.map { $0.detector.suppressedBy.compactMap { order.firstIndex(of: $0) } }
+        suppressors = rules.classes.map { rule in
+            rule.detector.suppressedBy.compactMap { s in order.firstIndex(of: s.eventClass).map { ($0, s.above) } }
+        }
         hysteresis = rules.classes.map { ($0.detector.on, $0.detector.off) }
         sounding = Array(repeating: false, count: rules.classes.count)
         adjusted = Array(repeating: 0, count: rules.classes.count)
@@ -285,7 +287,7 @@ public final class EventDetector {
         }
         for i in trackers.indices {
             var score = scores[i]
-            for j in suppressors[i] where sounding[j] { score = 0 }
+            for (j, above) in suppressors[i] where above.map({ scores[j] >= $0 }) ?? sounding[j] { score = 0 }
             adjusted[i] = score
         }
         for i in trackers.indices {

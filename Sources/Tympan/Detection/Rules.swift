@@ -145,9 +145,23 @@ public struct DetectorSettings: Sendable, Equatable {
     public var onsetLookback: Double = 1
     /// Classes that silence this one while they sound: a frame's score counts
     /// as 0 while one of them is above its own `on` threshold (and until it
-    /// falls below its `off`). The sparks of a grinder hiss like a spray can:
-    /// `aerosol_spray` is suppressed by `angle_grinder`.
-    public var suppressedBy: [EventClass] = []
+    /// falls below its `off`), or, with `above`, while its score is at least
+    /// that. The sparks of a grinder hiss like a spray can: `aerosol_spray`
+    /// is suppressed by `angle_grinder`.
+    public var suppressedBy: [Suppressor] = []
+}
+
+/// A class that silences another while it sounds.
+public struct Suppressor: Sendable, Equatable {
+    public var eventClass: EventClass
+    /// nil: while that class is up by its own hysteresis (on, then off);
+    /// a number: while its score is at least this.
+    public var above: Double?
+
+    public init(_ eventClass: EventClass, above: Double? = nil) {
+        self.eventClass = eventClass
+        self.above = above
+    }
 }
 
 /// Reads the JSON tree into rules, strictly: unknown keys, classes and
@@ -207,7 +221,7 @@ private struct RuleReader {
             out.append(rule)
         }
         for (i, rule) in out.enumerated() {
-            for c in rule.detector.suppressedBy where c == rule.eventClass || !seen.contains(c) {
+            for c in rule.detector.suppressedBy.map(\.eventClass) where c == rule.eventClass || !seen.contains(c) {
                 let item = try array(list, "classes")[i]
                 throw fail(item, "classes[\(i)].detector.suppressed_by", c == rule.eventClass
                            ? "a class cannot suppress itself" : "\(c.label) has no rule in this file")
@@ -360,13 +374,24 @@ private struct RuleReader {
         d.onsetLookback = try read("onset_lookback", 0...10) ?? d.onsetLookback
         if let list = o["suppressed_by"] {
             for (k, item) in try array(list, "\(field).suppressed_by").enumerated() {
-                let label = try string(item, "\(field).suppressed_by[\(k)]")
-                guard let c = EventClass(rawValue: label) else {
-                    throw fail(item, "\(field).suppressed_by[\(k)]",
-                               "unknown class '\(label)'; the classes are \(EventClass.allCases.map(\.label).joined(separator: ", "))")
+                // "angle_grinder", or {"class": "angle_grinder", "above": 0.5}
+                let here = "\(field).suppressed_by[\(k)]"
+                var labelValue = item, above: Double?
+                if case .object = item.kind {
+                    let o = try object(item, here, allowed: ["class", "above"])
+                    guard let c = o["class"] else { throw fail(item, "\(here).class", "missing") }
+                    labelValue = c
+                    if let a = o["above"] {
+                        above = try number(a, "\(here).above")
+                        guard (0...1).contains(above!) else { throw fail(a, "\(here).above", "must be in 0...1 (a score)") }
+                    }
                 }
-                guard !d.suppressedBy.contains(c) else { throw fail(item, "\(field).suppressed_by[\(k)]", "\(label) appears twice") }
-                d.suppressedBy.append(c)
+                let label = try string(labelValue, here)
+                guard let c = EventClass(rawValue: label) else {
+                    throw fail(item, here, "unknown class '\(label)'; the classes are \(EventClass.allCases.map(\.label).joined(separator: ", "))")
+                }
+                guard !d.suppressedBy.contains(where: { $0.eventClass == c }) else { throw fail(item, here, "\(label) appears twice") }
+                d.suppressedBy.append(Suppressor(c, above: above))
             }
         }
         guard d.off <= d.on else { throw fail(value, "\(field).off", "must not be above on (\(d.on))") }
