@@ -34,6 +34,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "One JSON object instead of the table.")
     var json = false
 
+    @Option(help: "Also write a self-contained HTML report: the table, and each clip's labels and detections over its spectrogram (spectrograms with --audio).")
+    var report: String?
+
     func validate() throws {
         guard (audio == nil) != (estimate == nil) else { throw ValidationError("give exactly one of --audio and --estimate") }
         if rules != nil && audio == nil { throw ValidationError("--rules goes with --audio") }
@@ -50,6 +53,8 @@ struct Evaluate: ParsableCommand {
         var estimated = [LabelledEvent]()
         var clips: [String]?
         var durations = [String: Double]()
+        var spectrograms = [String: Spectrogram]()
+        let picture = try report.map { _ in try FeatureExtractor(configuration: .librosa) }
         if let estimate {
             estimated = try readLabels(estimate)
         } else if let audio {
@@ -66,13 +71,21 @@ struct Evaluate: ParsableCommand {
                 let stream = try AudioFileStream(path: "\(audio)/\(name)", targetRate: loaded.configuration.sampleRate)
                 let detector = try EventDetector(rules: loaded)
                 var samples = 0, events = [SoundEvent]()
+                var image = [Float]()
                 while true {
                     let chunk = try stream.next()
                     if chunk.isEmpty { break }
                     samples += chunk.count
                     events += try detector.append(chunk)
+                    if let picture { image += try picture.append(chunk).values }
                 }
                 events += try detector.finish()
+                if let picture {
+                    image += try picture.finish().values
+                    let bands = picture.featureCount
+                    spectrograms[name] = Spectrogram(bands: bands, frames: image.count / bands, values: image,
+                                                     secondsPerFrame: Double(picture.configuration.hopLength) / Double(picture.configuration.sampleRate))
+                }
                 durations[name] = Double(samples) / Double(loaded.configuration.sampleRate)
                 estimated += events.map {
                     LabelledEvent(filename: name, onset: $0.onsetSeconds, offset: $0.offsetSeconds, label: $0.eventClass.label)
@@ -81,6 +94,15 @@ struct Evaluate: ParsableCommand {
         }
         let e = Evaluation(reference: reference, estimated: estimated, clips: clips, durations: durations)
         print(json ? jsonReport(e) : table(e))
+        if let report {
+            let html = HTMLReport.render(e, reference: reference, estimated: estimated, spectrograms: spectrograms,
+                                         title: "Tympan evaluation: \(baseName(self.reference))")
+            guard let file = fopen(report, "wb") else { throw ValidationError("cannot write '\(report)': \(String(cString: strerror(errno)))") }
+            let bytes = Array(html.utf8)
+            let written = fwrite(bytes, 1, bytes.count, file)
+            fclose(file)
+            guard written == bytes.count else { throw ValidationError("cannot write '\(report)': disk full?") }
+        }
     }
 
     func audioFiles(in folder: String) throws -> [String] {

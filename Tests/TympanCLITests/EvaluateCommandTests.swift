@@ -53,8 +53,12 @@ import Tympan
         try (rows.joined(separator: "\n") + "\n").write(to: labels, atomically: true, encoding: .utf8)
         let viaEstimate = try object(try CLI.run(["evaluate", "--reference", labels.path, "--estimate", estimate.path, "--json"]))
         #expect((viaEstimate["event_based"] as! [String: Any])["macro_f1"] as? Double == (o["event_based"] as! [String: Any])["macro_f1"] as? Double)
-        let table = try CLI.run(["evaluate", "--reference", Self.labels, "--audio", folder.path])
+        let report = folder.appendingPathComponent("report.html")
+        let table = try CLI.run(["evaluate", "--reference", Self.labels, "--audio", folder.path, "--report", report.path])
         #expect(CLI.text(table.stdout).contains("macro F1") && CLI.text(table.stdout).contains("background-only clips: 2"))
+        let html = try String(contentsOf: report, encoding: .utf8)
+        #expect(html.components(separatedBy: "data:image/bmp;base64,").count - 1 == 4, "a spectrogram per clip")
+        #expect(html.contains("test_0009.flac") && html.contains("<svg"))
     }
 
     @Test("Bad labels, missing files, both or neither source: clear errors, nonzero status")
