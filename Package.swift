@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO"]),
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),
         .testTarget(name: "TympanSensorTests", dependencies: ["TympanSensor"]),
-        .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation"]),
+        .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation", "TympanIO"]),
         .testTarget(name: "TympanCLITests", dependencies: ["TympanCLI", "TympanIO"]),
     ],
     cLanguageStandard: .c11

@@ -42,11 +42,6 @@ struct Evaluate: ParsableCommand {
         if rules != nil && audio == nil { throw ValidationError("--rules goes with --audio") }
     }
 
-    func readLabels(_ path: String) throws -> [LabelledEvent] {
-        let text: String
-        do { text = try readTextFile(path) } catch { throw ValidationError("cannot read '\(path)': \(error)") }
-        do { return try Labels.read(text, source: path) } catch { throw ValidationError(error.description) }
-    }
 
     func run() throws {
         let reference = try readLabels(reference)
@@ -103,18 +98,6 @@ struct Evaluate: ParsableCommand {
             fclose(file)
             guard written == bytes.count else { throw ValidationError("cannot write '\(report)': disk full?") }
         }
-    }
-
-    func audioFiles(in folder: String) throws -> [String] {
-        guard let dir = opendir(folder) else { throw ValidationError("cannot open '\(folder)': \(String(cString: strerror(errno)))") }
-        defer { closedir(dir) }
-        var names = [String]()
-        let extensions = [".wav", ".flac", ".ogg", ".aiff", ".aif", ".au", ".caf", ".mp3", ".opus"]
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if extensions.contains(where: { name.lowercased().hasSuffix($0) }) { names.append(name) }
-        }
-        return names.sorted()
     }
 
     func number(_ x: Double?) -> String {
@@ -177,6 +160,7 @@ struct Evaluate: ParsableCommand {
 }
 
 func format3(_ x: Double) -> String {
+    guard x.isFinite else { return "  -  " }
     let scaled = (x * 1000).rounded()
     let sign = scaled < 0 ? "-" : ""
     let a = Int(abs(scaled))
@@ -187,3 +171,23 @@ func format3(_ x: Double) -> String {
 extension String {
     func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }
+
+func readLabels(_ path: String) throws -> [LabelledEvent] {
+    let text: String
+    do { text = try readTextFile(path) } catch { throw ValidationError("cannot read '\(path)': \(error)") }
+    do { return try Labels.read(text, source: path) } catch { throw ValidationError(error.description) }
+}
+
+/// The audio files of a folder (by extension), sorted.
+func audioFiles(in folder: String) throws -> [String] {
+    guard let dir = opendir(folder) else { throw ValidationError("cannot open '\(folder)': \(String(cString: strerror(errno)))") }
+    defer { closedir(dir) }
+    var names = [String]()
+    let extensions = [".wav", ".flac", ".ogg", ".aiff", ".aif", ".au", ".caf", ".mp3", ".opus"]
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if extensions.contains(where: { name.lowercased().hasSuffix($0) }) { names.append(name) }
+    }
+    return names.sorted()
+}
+

@@ -61,6 +61,23 @@ import Tympan
         #expect(html.contains("test_0009.flac") && html.contains("<svg"))
     }
 
+    @Test("calibrate writes a rules file that reads back, with training and validation figures side by side")
+    func calibrate() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["test_0009.flac", "test_0004.flac", "test_0001.flac"] {
+            try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent(name).path, withDestinationPath: CLI.path("scenes/test/\(name)"))
+        }
+        let out = folder.appendingPathComponent("fitted.json")
+        let r = try CLI.run(["calibrate", "--reference", Self.labels, "--audio", folder.path, "--validation", Self.labels, "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = CLI.text(r.stdout)
+        #expect(text.contains("training (3 clips)") && text.contains("validation (3 clips)"), "\(text)")
+        #expect(text.components(separatedBy: "macro F1").count - 1 == 2)
+        let check = try CLI.run(["rules", "--check", out.path])
+        #expect(check.status == 0 && CLI.text(check.stdout).contains("ok: 8 classes"), "\(check.stderr)")
+    }
+
     @Test("Bad labels, missing files, both or neither source: clear errors, nonzero status")
     func errors() throws {
         let folder = try CLI.temporaryDirectory()

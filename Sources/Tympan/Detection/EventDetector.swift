@@ -169,6 +169,74 @@ public struct LevelSummary: Sendable, Equatable {
     public var equivalentLevel: Double? { frames > 0 ? 10 * log10(energy / Double(frames)) : nil }
 }
 
+/// The trackers of all classes and the suppression between them: the stage
+/// after the classifier, shared by the detector and by `replay`.
+struct TrackingStage {
+    var trackers: [EventTracker]
+    /// Per class: the classes that suppress it (indices, thresholds), and
+    /// whether each class is up by its hysteresis (reached on, not below off).
+    let suppressors: [[(index: Int, above: Double?)]]
+    let hysteresis: [(on: Double, off: Double)]
+    var sounding: [Bool]
+    var adjusted: [Double]
+
+    init(rules: Rules) {
+        let c = rules.configuration
+        let fps = Double(c.sampleRate) / Double(c.hopLength)
+        trackers = rules.classes.map { EventTracker($0.detector, framesPerSecond: fps) }
+        let order = rules.classes.map(\.eventClass)
+        suppressors = rules.classes.map { rule in
+            rule.detector.suppressedBy.compactMap { s in order.firstIndex(of: s.eventClass).map { ($0, s.above) } }
+        }
+        hysteresis = rules.classes.map { ($0.detector.on, $0.detector.off) }
+        sounding = Array(repeating: false, count: rules.classes.count)
+        adjusted = Array(repeating: 0, count: rules.classes.count)
+    }
+
+    /// Frame e's scores in; the (class, event) pairs that closed out.
+    mutating func update(frame e: Int, scores: [Double], level: Double, onset: (Int) -> Double,
+                         explain: (Int) -> ThresholdClassifier.Snapshot) -> [(Int, EventTracker.Closed)] {
+        for i in trackers.indices {
+            sounding[i] = scores[i] >= (sounding[i] ? hysteresis[i].off : hysteresis[i].on)
+        }
+        for i in trackers.indices {
+            var score = scores[i]
+            for (j, above) in suppressors[i] where above.map({ scores[j] >= $0 }) ?? sounding[j] { score = 0 }
+            adjusted[i] = score
+        }
+        var out = [(Int, EventTracker.Closed)]()
+        for i in trackers.indices {
+            if let closed = trackers[i].update(frame: e, score: adjusted[i], level: level, onsetValue: onset(i),
+                                               explain: { explain(i) }) {
+                out.append((i, closed))
+            }
+        }
+        return out
+    }
+
+    /// Closes the open events and starts afresh.
+    mutating func finish() -> [(Int, EventTracker.Closed)] {
+        var out = [(Int, EventTracker.Closed)]()
+        for i in trackers.indices {
+            if let closed = trackers[i].close() { out.append((i, closed)) }
+            trackers[i].reset()
+            sounding[i] = false
+        }
+        return out
+    }
+}
+
+/// What the trackers saw of a clip, frame by frame (each class's score, the
+/// level, each class's onset feature): detector settings can be tried on it
+/// without computing features again (`EventDetector.replay`, calibration).
+public struct ScoreTrace: Sendable {
+    public let classes: [EventClass]
+    public internal(set) var frames = 0
+    var scores: [Double] = []   // frames x classes
+    var levels: [Double] = []
+    var onsets: [Double] = []   // frames x classes
+}
+
 /// Audio in, sound events out: features and descriptors (C kernels), the
 /// threshold classifier, and an event tracker per class. Streaming: `append`
 /// returns the events that closed, `finish` closes the rest and starts a new
@@ -178,7 +246,8 @@ public final class EventDetector {
     public var configuration: FeatureConfiguration { rules.configuration }
     private let extractor: FeatureExtractor
     private var classifier: ThresholdClassifier
-    private var trackers: [EventTracker]
+    private var stage: TrackingStage
+    private var trace: ScoreTrace?
     private let levelIndex: Int
     /// A-weighted levels of the frames still waiting for their scores.
     private var levels: [Double]
@@ -187,12 +256,6 @@ public final class EventDetector {
     private var onsetValues: [[Double]]
     /// The levels of the frames computed since the last `takeLevels()`.
     private var levelSummary = LevelSummary()
-    /// Per class: the rules it is suppressed by (indices), and whether its
-    /// score is up (reached `on`, not yet below `off`).
-    private let suppressors: [[(index: Int, above: Double?)]]
-    private let hysteresis: [(on: Double, off: Double)]
-    private var sounding: [Bool]
-    private var adjusted: [Double]
 
     public init(rules: Rules) throws(TympanError) {
         guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
@@ -202,20 +265,12 @@ public final class EventDetector {
         self.rules = rules
         extractor = try FeatureExtractor(configuration: rules.configuration)
         classifier = ThresholdClassifier(rules: rules)
-        let fps = Double(rules.configuration.sampleRate) / Double(rules.configuration.hopLength)
-        trackers = rules.classes.map { EventTracker($0.detector, framesPerSecond: fps) }
+        stage = TrackingStage(rules: rules)
         levelIndex = level
         levels = Array(repeating: 0, count: classifier.delay + 1)
         let names = rules.configuration.featureNames
         onsetReferences = rules.classes.map { $0.detector.onsetFeature.flatMap { FeatureReference($0, names: names) } }
         onsetValues = Array(repeating: Array(repeating: 0, count: classifier.delay + 1), count: rules.classes.count)
-        let order = rules.classes.map(\.eventClass)
-        suppressors = rules.classes.map { rule in
-            rule.detector.suppressedBy.compactMap { s in order.firstIndex(of: s.eventClass).map { ($0, s.above) } }
-        }
-        hysteresis = rules.classes.map { ($0.detector.on, $0.detector.off) }
-        sounding = Array(repeating: false, count: rules.classes.count)
-        adjusted = Array(repeating: 0, count: rules.classes.count)
     }
 
     /// The bundled rules on the detection front end.
@@ -242,12 +297,8 @@ public final class EventDetector {
     public func finish() throws(TympanError) -> [SoundEvent] {
         var events = consume(try extractor.finish())
         for (e, scores) in classifier.flush() { events += track(e, scores) }
-        for i in trackers.indices {
-            if let closed = trackers[i].close() { events.append(event(i, closed)) }
-            trackers[i].reset()
-        }
+        for (i, closed) in stage.finish() { events.append(event(i, closed)) }
         classifier.reset()
-        for i in sounding.indices { sounding[i] = false }
         return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
     }
 
@@ -279,35 +330,60 @@ public final class EventDetector {
 
     /// Feeds frame e's scores to the trackers; returns the events that closed.
     private func track(_ e: Int, _ scores: [Double]) -> [SoundEvent] {
-        var events = [SoundEvent]()
         let level = levels[e % levels.count]
+        let slot = e % levels.count
+        if trace != nil {
+            trace!.frames += 1
+            trace!.scores += scores
+            trace!.levels.append(level)
+            for i in onsetValues.indices { trace!.onsets.append(onsetValues[i][slot]) }
+        }
         let classifier = self.classifier  // read only when a frame is an event's strongest
-        for i in trackers.indices {
-            sounding[i] = scores[i] >= (sounding[i] ? hysteresis[i].off : hysteresis[i].on)
-        }
-        for i in trackers.indices {
-            var score = scores[i]
-            for (j, above) in suppressors[i] where above.map({ scores[j] >= $0 }) ?? sounding[j] { score = 0 }
-            adjusted[i] = score
-        }
-        for i in trackers.indices {
-            if let closed = trackers[i].update(frame: e, score: adjusted[i], level: level,
-                                               onsetValue: onsetValues[i][e % levels.count],
-                                               explain: { classifier.snapshot(of: i) }) {
-                events.append(event(i, closed))
-            }
-        }
-        return events
+        let onsetValues = self.onsetValues
+        return stage.update(frame: e, scores: scores, level: level, onset: { onsetValues[$0][slot] },
+                            explain: { classifier.snapshot(of: $0) }).map { event($0.0, $0.1) }
     }
 
     private func event(_ i: Int, _ closed: EventTracker.Closed) -> SoundEvent {
-        let c = configuration
-        let half = c.hopLength / 2
+        Self.event(rules.classes[i].eventClass, closed, configuration, classifier.explanation(of: i, from: closed.snapshot))
+    }
+
+    private static func event(_ c: EventClass, _ closed: EventTracker.Closed, _ configuration: FeatureConfiguration,
+                              _ explanation: [Explanation]) -> SoundEvent {
+        let half = configuration.hopLength / 2
         return SoundEvent(
-            eventClass: rules.classes[i].eventClass,
-            onset: max(0, c.centerSample(ofFrame: closed.first) - half),
-            offset: c.centerSample(ofFrame: closed.last) + half,
-            sampleRate: c.sampleRate, confidence: closed.confidence, peakLevel: closed.peakLevel,
-            explanation: classifier.explanation(of: i, from: closed.snapshot))
+            eventClass: c,
+            onset: max(0, configuration.centerSample(ofFrame: closed.first) - half),
+            offset: configuration.centerSample(ofFrame: closed.last) + half,
+            sampleRate: configuration.sampleRate, confidence: closed.confidence, peakLevel: closed.peakLevel,
+            explanation: explanation)
+    }
+
+    /// The events of a whole clip and what the trackers saw on the way.
+    public func traced(_ samples: [Float]) throws(TympanError) -> (events: [SoundEvent], trace: ScoreTrace) {
+        trace = ScoreTrace(classes: rules.classes.map(\.eventClass))
+        defer { trace = nil }
+        let events = try self.events(in: samples)
+        return (events, trace!)
+    }
+
+    /// The events that `rules`' detector settings make of a trace (its
+    /// classes, in the same order; the terms are not read again, so events
+    /// carry no explanation). Equal to running the detector with those
+    /// settings on the clip.
+    public static func replay(_ trace: ScoreTrace, rules: Rules) -> [SoundEvent] {
+        precondition(rules.classes.map(\.eventClass) == trace.classes, "the trace's classes and the rules' differ")
+        var stage = TrackingStage(rules: rules)
+        let n = trace.classes.count
+        var events = [SoundEvent]()
+        for e in 0..<trace.frames {
+            let scores = Array(trace.scores[e * n..<(e + 1) * n])
+            for (i, closed) in stage.update(frame: e, scores: scores, level: trace.levels[e], onset: { trace.onsets[e * n + $0] },
+                                            explain: { _ in .empty }) {
+                events.append(event(trace.classes[i], closed, rules.configuration, []))
+            }
+        }
+        for (i, closed) in stage.finish() { events.append(event(trace.classes[i], closed, rules.configuration, [])) }
+        return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
     }
 }
