@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures bench fixtures fixtures-real reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations bench fixtures fixtures-real reference clean
 
 all: build
 
@@ -18,7 +18,7 @@ build: bootstrap
 demo: build
 	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(OUT)
 
-test: test-swift test-fixtures
+test: test-swift test-fixtures test-allocations
 
 test-swift: bootstrap
 	$(SWIFT) build --build-tests
@@ -36,6 +36,11 @@ fixtures: bootstrap
 # (audio in fixtures/real/audio/, not committed).
 fixtures-real: bootstrap
 	PYTHON="$$(scripts/python-env.sh)" fixtures/real/fetch.sh
+
+# A steady streaming chunk allocates nothing: the benchmark's malloc count
+# against the stored threshold (Benchmarks/Thresholds/); any allocation fails.
+test-allocations: bootstrap
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --filter "SteadyChunk.*"
 
 # Benchmarks (a separate package; see Benchmarks/README.md).
 bench: bootstrap

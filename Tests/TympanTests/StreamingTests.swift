@@ -55,6 +55,34 @@ import Tympan
         #expect(chunked.values == whole.values, "\(name), chunks \(chunking): not bit-identical")
     }
 
+    @Test("append(_:into:) reuses one buffer and gives the frames append(_:) gives, bit for bit", arguments: [1600, 161, 1])
+    func intoBuffer(_ size: Int) throws {
+        var audio = [Float](repeating: 0, count: 20_000)
+        for i in audio.indices {
+            let t = Double(i)
+            audio[i] = Float(sin(t * 0.01) * 0.3 + Double(i % 13) * 0.001)
+        }
+        let a = try FeatureExtractor(configuration: .detection), b = try FeatureExtractor(configuration: .detection)
+        var buffer = FeatureFrames(featureCount: b.featureCount)
+        var offset = 0
+        while offset < audio.count {
+            let chunk = Array(audio[offset..<min(offset + size, audio.count)])
+            let expected = try a.append(chunk)
+            try chunk.withUnsafeBufferPointer { try b.append($0, into: &buffer) }
+            #expect(buffer == expected, "chunk at \(offset)")
+            offset += size
+        }
+        var bad = [Float](repeating: 0.1, count: 320)
+        bad[5] = .nan
+        #expect {
+            try bad.withUnsafeBufferPointer { try b.append($0, into: &buffer) }
+        } throws: { error in
+            guard case let TympanError.nonFiniteSample(index, value)? = error as? TympanError else { return false }
+            return index == 5 && value.isNaN
+        }
+        #expect(try a.finish() == b.finish(), "a refused chunk consumed nothing")
+    }
+
     @Test("finish() starts a new stream: the same audio again gives the same frames, from frame 0")
     func finishStartsANewStream() throws {
         var configuration = FeatureConfiguration.kaldi
@@ -138,3 +166,4 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+

@@ -48,6 +48,24 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Steady-state streaming into a reused buffer: no allocation per chunk.
+    // CI checks it against the stored threshold (Thresholds/): any allocation fails.
+    Benchmark("SteadyChunkIntoReusedBuffer",
+              configuration: .init(metrics: [.mallocCountTotal, .wallClock],
+                                   thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p90: 0, .p100: 0])])) { benchmark in
+        let extractor = try FeatureExtractor(configuration: .librosa)
+        let chunk = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1600)
+        defer { chunk.deallocate() }
+        _ = chunk.initialize(from: tenSeconds[0..<1600])
+        var frames = FeatureFrames(featureCount: extractor.featureCount)
+        for _ in 0..<2 { try extractor.append(UnsafeBufferPointer(chunk), into: &frames) }  // the first chunk has a frame fewer
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            try extractor.append(UnsafeBufferPointer(chunk), into: &frames)
+            blackHole(frames.frameCount)
+        }
+    }
+
     // Steady-state streaming: 1600-sample chunks (100 ms), 10 frames each.
     Benchmark("Streaming log-mel, 100 ms chunks") { benchmark in
         let extractor = try FeatureExtractor(configuration: .librosa)

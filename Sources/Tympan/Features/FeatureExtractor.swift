@@ -44,6 +44,25 @@ public final class FeatureExtractor {
         return emit(output, written)
     }
 
+    /// Pushes samples and writes the frames they complete into `frames`,
+    /// replacing what it held and reusing its storage: in a steady stream
+    /// (chunks of one size) nothing is allocated after the first call. The
+    /// frames are those `append(_:)` would return.
+    public func append(_ samples: UnsafeBufferPointer<Float>, into frames: inout FeatureFrames) throws(TympanError) {
+        precondition(frames.featureCount == featureCount, "frames of \(frames.featureCount) features, the extractor makes \(featureCount)")
+        let count = stream.framesFor(sampleCount: samples.count)
+        frames.reuse(first: nextFrame, frames: count)
+        let written = try frames.withValues { values throws(TympanError) in
+            try values.withUnsafeMutableBufferPointer { out throws(TympanError) in try stream.push(samples, into: out) }
+        }
+        guard let written else {
+            let index = samples.firstIndex { !$0.isFinite } ?? 0
+            throw .nonFiniteSample(index: index, value: samples[index])
+        }
+        precondition(written == count, "frame count changed during a call")
+        nextFrame += written
+    }
+
     /// Ends the stream: pads centred frames past the end, returns the last
     /// frames, and makes the extractor ready for a new stream (frame 0 again).
     /// A stream that received no samples produces no frames.

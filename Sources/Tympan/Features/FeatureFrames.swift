@@ -28,6 +28,25 @@ public struct FeatureFrames: Sendable, Equatable {
         values[frame * featureCount + feature]
     }
 
+    /// Makes room for `frames` frames starting at stream frame `first`,
+    /// reusing the storage: no allocation once the capacity suffices.
+    mutating func reuse(first: Int, frames: Int) {
+        firstFrame = first
+        let n = frames * featureCount
+        if values.count > n {
+            values.removeLast(values.count - n)
+        } else if values.count < n {
+            // A frame more than asked: chunks that are not a whole number of
+            // hops give one frame more now and then.
+            if values.capacity < n { values.reserveCapacity(n + featureCount) }
+            values.append(contentsOf: repeatElement(0, count: n - values.count))
+        }
+    }
+
+    mutating func withValues<R, E: Error>(_ body: (inout [Float]) throws(E) -> R) throws(E) -> R {
+        try body(&values)
+    }
+
     /// Appends frames that follow these in the stream.
     public mutating func append(_ other: FeatureFrames) {
         precondition(other.featureCount == featureCount, "feature counts differ")
