@@ -82,26 +82,7 @@ package func decimal(_ x: Double, _ places: Int) -> String {
     return text
 }
 
-package func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+package func jsonString(_ s: String) -> String { JSONValue.quote(s) }
 
 /// ISO 8601 UTC with milliseconds, e.g. 2026-11-30T03:45:33.123Z.
 public func utcTimestamp(_ epochSeconds: Double) -> String {

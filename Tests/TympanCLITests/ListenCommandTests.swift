@@ -37,6 +37,15 @@ import Glibc
         events.map { Int(($0["id"] as! String).split(separator: "-").last!)! }
     }
 
+    /// A broker on a free loopback port and a subscriber on tympan/#, subscribed.
+    static func platform(_ folder: URL) throws -> (Broker, Subscriber) {
+        let broker = Broker(folder: folder)
+        try broker.start()
+        let subscriber = try Subscriber(port: broker.port, folder: folder)
+        usleep(300_000)
+        return (broker, subscriber)
+    }
+
     func spoolFiles(_ folder: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
     }
@@ -45,10 +54,7 @@ import Glibc
     func eventsArrive() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let broker = Broker(folder: folder)
-        try broker.start()
-        let subscriber = try Subscriber(port: broker.port, folder: folder)
-        usleep(300_000)
+        let (broker, subscriber) = try Self.platform(folder)
         let bytes = try Self.scenes.map(MQTTTest.s16le).reduce(Data(), +)
         let expected = try Self.expected(bytes)
         #expect(expected.count >= 5)
@@ -93,10 +99,7 @@ import Glibc
     func brokerOutage() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let broker = Broker(folder: folder)
-        try broker.start()
-        let subscriber = try Subscriber(port: broker.port, folder: folder)
-        usleep(300_000)
+        let (broker, subscriber) = try Self.platform(folder)
         let parts = try Self.scenes.map(MQTTTest.s16le)
         let expected = try Self.expected(parts.reduce(Data(), +))
         let spool = folder.appendingPathComponent("spool")
@@ -221,10 +224,7 @@ import Glibc
     func signals() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let broker = Broker(folder: folder)
-        try broker.start()
-        let subscriber = try Subscriber(port: broker.port, folder: folder)
-        usleep(300_000)
+        let (broker, subscriber) = try Self.platform(folder)
         let rulesFile = folder.appendingPathComponent("rules.json")
         let bundled = try CLI.run(["rules"])
         try bundled.stdout.write(to: rulesFile)
@@ -277,10 +277,7 @@ import Glibc
     func lastWill() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let broker = Broker(folder: folder)
-        try broker.start()
-        let subscriber = try Subscriber(port: broker.port, folder: folder)
-        usleep(300_000)
+        let (broker, subscriber) = try Self.platform(folder)
         let daemon = try Daemon(["--sensor", "s-will", "--broker", "mqtt://127.0.0.1:\(broker.port)",
                                  "--spool", folder.appendingPathComponent("spool").path,
                                  "--raw", "s16le", "--rate", "16000", "-"], folder: folder)
@@ -324,10 +321,7 @@ import Glibc
     func nanSamples() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let broker = Broker(folder: folder)
-        try broker.start()
-        let subscriber = try Subscriber(port: broker.port, folder: folder)
-        usleep(300_000)
+        let (broker, subscriber) = try Self.platform(folder)
         // 10 s of faint noise, then the scene; ten NaNs in the noise.
         var state: UInt32 = 12_345
         var samples = (0..<160_000).map { _ -> Float in
@@ -365,10 +359,7 @@ import Glibc
     func flatMemory() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let broker = Broker(folder: folder)
-        try broker.start()
-        let subscriber = try Subscriber(port: broker.port, folder: folder)
-        usleep(300_000)
+        let (broker, subscriber) = try Self.platform(folder)
         let scene = try Self.scenes.map(MQTTTest.s16le).reduce(Data(), +)
         let daemon = try Daemon(["--sensor", "s-soak", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--health-interval", "60",
                                  "--spool", folder.appendingPathComponent("spool").path,
