@@ -1,4 +1,5 @@
 /* Log compression: natural log with a floor (Kaldi) or decibels (librosa). */
+#include <float.h>
 #include <math.h>
 #include "internal.h"
 
@@ -16,10 +17,10 @@ tympan_status tympan_log_create(const tympan_log_config *config, tympan_log **ou
     switch (config->kind) {
     case TYMPAN_LOG_NONE: break;
     case TYMPAN_LOG_NATURAL:
-        if (!(config->floor > 0.0f) || isinf(config->floor)) return TYMPAN_EINVAL;
+        if (!(config->floor >= FLT_MIN) || isinf(config->floor)) return TYMPAN_EINVAL;  /* normal: tympan_ln */
         break;
     case TYMPAN_LOG_DECIBEL:
-        if (!(config->amin > 0.0f) || isinf(config->amin)) return TYMPAN_EINVAL;
+        if (!(config->amin >= FLT_MIN) || isinf(config->amin)) return TYMPAN_EINVAL;
         if (!(config->reference > 0.0f) || isinf(config->reference)) return TYMPAN_EINVAL;
         if (isnan(config->top_db) || isinf(config->top_db)) return TYMPAN_EINVAL;
         break;
@@ -46,12 +47,15 @@ tympan_status tympan_log_process(const tympan_log *l, const float *values, float
         if (out != values) memmove(out, values, count * sizeof(float));
         break;
     case TYMPAN_LOG_NATURAL:
-        for (size_t i = 0; i < count; i++) out[i] = logf(fmaxf(values[i], l->floor));
-        break;
+        return tympan_ln(values, out, count, l->floor);
     case TYMPAN_LOG_DECIBEL: {
+        /* 10 log10 x = (10 / ln 10) ln x */
+        tympan_status status = tympan_ln(values, out, count, l->amin);
+        if (status != TYMPAN_OK) return status;
+        const float scale = 4.3429448190325175f;
         float peak = -INFINITY;
         for (size_t i = 0; i < count; i++) {
-            out[i] = 10.0f * log10f(fmaxf(values[i], l->amin)) - l->reference_db;
+            out[i] = scale * out[i] - l->reference_db;
             peak = fmaxf(peak, out[i]);
         }
         if (l->top_db > 0.0f) {
