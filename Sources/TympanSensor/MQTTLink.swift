@@ -59,9 +59,6 @@ public final class MQTTLink: @unchecked Sendable {
         var stopRequested = false
         var drainDeadline = 0.0
         var health: [String] = []
-        var healthDropped = 0
-        var connected = false
-        var finished = false
     }
     private let shared = Mutex(Shared())
     private var thread = pthread_t()
@@ -96,16 +93,12 @@ public final class MQTTLink: @unchecked Sendable {
         }, context)
     }
 
-    public var isConnected: Bool { shared.withLock { $0.connected } }
-
-    /// Queues a health report (kept, up to a day's worth, while the broker is away).
+    /// Queues a health report (kept, up to a day's worth at one a minute,
+    /// while the broker is away; the oldest go first).
     public func sendHealth(_ payload: String) {
         shared.withLock { s in
             s.health.append(payload)
-            if s.health.count > 1440 {
-                s.health.removeFirst()
-                s.healthDropped += 1
-            }
+            if s.health.count > 1440 { s.health.removeFirst() }
         }
     }
 
@@ -153,7 +146,6 @@ public final class MQTTLink: @unchecked Sendable {
             }
             sendWaiting()
         }
-        shared.withLock { $0.finished = true }
     }
 
     private func describe(_ rc: Int32) -> String {
@@ -215,7 +207,6 @@ public final class MQTTLink: @unchecked Sendable {
             return
         }
         connectedHere = true
-        shared.withLock { $0.connected = true }
         if failures > 0 || backoff > 1 {
             logLine("connected to \(settings.address) again; \(spool.count) event(s) to deliver")
         } else {
@@ -263,7 +254,6 @@ public final class MQTTLink: @unchecked Sendable {
         }
         mosq = nil
         connectedHere = false
-        shared.withLock { $0.connected = false }
         failures += 1
         logLine("\(settings.address): \(reason); \(spool.count) event(s) spooled, detection goes on; next attempt in \(Int(backoff)) s")
         nextAttempt = monotonic() + backoff
@@ -287,6 +277,5 @@ public final class MQTTLink: @unchecked Sendable {
         mosquitto_destroy(m)
         mosq = nil
         connectedHere = false
-        shared.withLock { $0.connected = false }
     }
 }
