@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations bench fixtures fixtures-real reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations arm-proof bench fixtures fixtures-real reference clean
 
 all: build
 
@@ -41,6 +41,11 @@ fixtures-real: bootstrap
 # against the stored threshold (Benchmarks/Thresholds/); any allocation fails.
 test-allocations: bootstrap
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --filter "SteadyChunk.*"
+
+# The aarch64 proof: cross-compiled kernels under qemu (Cortex-A53, A72) equal to
+# the x86-64 build, and instructions per frame (Benchmarks/arm/run.sh). CI runs it.
+arm-proof:
+	Benchmarks/arm/run.sh
 
 # Benchmarks (a separate package; see Benchmarks/README.md).
 bench: bootstrap
