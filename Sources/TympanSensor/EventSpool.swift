@@ -119,7 +119,7 @@ public final class EventSpool: Sendable {
         for seq in seqs {
             if let record = memory[seq] {
                 result.append((seq, record))
-            } else if let text = readWhole(path(seq)) {
+            } else if let text = readSmallFile(path(seq)) {
                 result.append((seq, text.hasSuffix("\n") ? String(text.dropLast()) : text))
             }
         }
@@ -153,21 +153,6 @@ public final class EventSpool: Sendable {
             fsync(fd)
             close(fd)
         }
-    }
-
-    private func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
