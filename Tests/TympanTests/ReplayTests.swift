@@ -40,6 +40,10 @@ import TympanIO
         settings.off = 0.22
         settings.mergeGap = 0.125
         settings.suppressedBy = [Suppressor(.drill), Suppressor(.scream, above: 0.4)]
+        settings.onsetFeature = "band_top_above_db"
+        settings.onsetAbove = 12
+        settings.onsetLookback = 0
+        settings.hold = 0.75
         let text = try Rules.rewriting(json: Rules.bundledJSON, detectors: [.whistle: settings])
         let again = try Rules(json: text, source: "rewritten")
         let before = try Rules.bundled()

@@ -62,6 +62,8 @@ import Testing
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": "scream"}}"#, 5, "classes[0].detector.suppressed_by", "expected an array"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"class": "gunshot", "above": 2}]}}"#, 5, "classes[0].detector.suppressed_by[0].above", "must be in 0...1"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"clas": "scream"}]}}"#, 5, "classes[0].detector.suppressed_by[0].clas", "unknown key"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"hold": 1}}"#, 5, "classes[0].detector.hold", "needs onset_feature"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_feature": "flux_db", "hold": -1}}"#, 5, "classes[0].detector.hold", "must be in 0.0...60.0"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))
@@ -113,11 +115,13 @@ import Testing
 
 @Suite struct EventTrackerTests {
     /// Runs scores through a tracker at 100 frames per second; returns (first, last) frames.
-    func run(_ scores: [Double], _ settings: DetectorSettings) -> [(Int, Int)] {
+    /// `onset`: the onset feature at each frame (0 when missing).
+    func run(_ scores: [Double], _ settings: DetectorSettings, onset: [Double] = []) -> [(Int, Int)] {
         var tracker = EventTracker(settings, framesPerSecond: 100)
         var events = [(Int, Int)]()
         for (t, s) in scores.enumerated() {
-            if let e = tracker.update(frame: t, score: s, level: 0, onsetValue: 0, explain: { .empty }) { events.append((e.first, e.last)) }
+            let x = t < onset.count ? onset[t] : 0
+            if let e = tracker.update(frame: t, score: s, level: 0, onsetValue: x, explain: { .empty }) { events.append((e.first, e.last)) }
         }
         if let e = tracker.close() { events.append((e.first, e.last)) }
         return events
@@ -145,6 +149,30 @@ import Testing
         #expect(joined.count == 1 && joined[0] == (0, 9))
         let split = run([0.9, 0.9, 0.9] + Array(repeating: 0, count: 8) + [0.9, 0.9, 0.9] + Array(repeating: 0, count: 10), settings)
         #expect(split.count == 2)
+    }
+
+    @Test("hold: an event stays open over a dip in its score while its onset feature stays up, and only then")
+    func holding() {
+        // 20 frames of score, a 30-frame dip (longer than merge_gap), 20 frames again.
+        let scores = Array(repeating: 0.9, count: 20) + Array(repeating: 0.1, count: 30) + Array(repeating: 0.9, count: 20)
+            + Array(repeating: 0, count: 60)
+        var held = settings
+        held.onsetFeature = "above_background_db"
+        held.onsetAbove = 10
+        held.onsetLookback = 0
+        held.hold = 0.5
+        let sounding = Array(repeating: 20.0, count: 70) + Array(repeating: 0.0, count: 60)
+        #expect(run(scores, settings, onset: sounding).count == 2, "no hold: the dip splits the event")
+        let one = run(scores, held, onset: sounding)
+        #expect(one.count == 1 && one[0] == (0, 69), "the sound went on: one event")
+        var quietDip = sounding
+        for t in 30..<35 { quietDip[t] = 5 }
+        #expect(run(scores, held, onset: quietDip).count == 2, "the sound stopped in the dip: two events")
+        var shortHold = held
+        shortHold.hold = 0.2
+        #expect(run(scores, shortHold, onset: sounding).count == 2, "a dip longer than hold splits")
+        let tail = run(Array(scores.prefix(20)) + Array(repeating: 0, count: 80), held, onset: sounding)
+        #expect(tail.count == 1 && tail[0] == (0, 19), "a held event that never comes back ends at its last frame above off")
     }
 
     @Test("max_duration cuts a long event; refractory keeps the class quiet after one")

@@ -16,7 +16,8 @@ side gain that side's condition), the bases go into the bias and equal terms
 are merged. The class score is then the logistic of the sum, exactly what the
 classifier computes (checked on a sample of frames).
 
-Then the detector settings (on, off, minimum duration, merge gap) are chosen
+Then the detector settings (on, off, minimum duration, merge gap, onset
+refinement, suppression by another class, holding over a dip) are chosen
 per class by a grid search on the --tune split(s) with the real `tympan
 detect`, maximising event F1 (onset collar 200 ms) minus a penalty per
 background-only clip where the class fired. With --keep, a class keeps the
@@ -167,14 +168,16 @@ ONSET_ONLY = {"gunshot": 6}
 GRID = {"on": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
         "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3],
         "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6)],
-        "suppress": [(c, a) for c in induce.DETECTOR for a in (None, 0.3, 0.6)]}
+        "suppress": [(c, a) for c in induce.DETECTOR for a in (None, 0.3, 0.6)],
+        # (onset_above for a class that has no onset feature yet, hold in seconds)
+        "hold": [(a, h) for h in (0.3, 1, 2, 4) for a in (10, 16)]}
 # The band where each class lives: its onset reaches back while that band stands above its background.
 ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill": "band_low_above_db",
          "angle_grinder": "band_high_above_db", "car_horn": "band_mid_above_db", "whistle": "band_high_above_db",
          "aerosol_spray": "band_top_above_db", "crackling": "band_top_above_db"}
 
 
-STEPS = ["on", "gap", "min_duration", "merge_gap", "onset", "on", "gap", "suppress"]
+STEPS = ["on", "gap", "min_duration", "merge_gap", "onset", "on", "gap", "suppress", "hold"]
 
 
 def tune_detector(rules, splits, tympan, steps=STEPS):
@@ -198,6 +201,12 @@ def tune_detector(rules, splits, tympan, steps=STEPS):
                         d.pop(k, None)
                     if value is not None:
                         d.update({"onset_feature": ONSET[rule["class"]], "onset_above": value[0], "onset_lookback": value[1]})
+                elif key == "hold":
+                    # Held over a dip in the score while the class's band stays up: one event, not two.
+                    above, hold = value
+                    if "onset_feature" not in d:
+                        d.update({"onset_feature": ONSET[rule["class"]], "onset_above": above, "onset_lookback": 0})
+                    d["hold"] = hold
                 elif key == "gap":
                     d["off"] = round(max(0.05, d["on"] - value), 3)
                 else:

@@ -43,6 +43,7 @@ struct EventTracker {
     let minFrames: Int
     let maxFrames: Int
     let refractoryFrames: Int
+    let holdFrames: Int
     private let lookbackFrames: Int
 
     /// The event being followed.
@@ -50,6 +51,7 @@ struct EventTracker {
         var start: Int          // onset frame (refined)
         var core: Int           // first frame by the score alone: durations count from here
         var last: Int           // last frame with a score at or above off
+        var sustained = true    // the onset feature has stayed up since `last`
         var scoreSum = 0.0
         var scoreCount = 0
         var peakLevel = -Double.infinity
@@ -69,6 +71,7 @@ struct EventTracker {
         minFrames = max(1, Int((settings.minDuration * framesPerSecond).rounded()))
         maxFrames = max(1, Int((settings.maxDuration * framesPerSecond).rounded()))
         refractoryFrames = Int((settings.refractory * framesPerSecond).rounded())
+        holdFrames = settings.onsetFeature == nil ? 0 : Int((settings.hold * framesPerSecond).rounded())
         lookbackFrames = settings.onsetFeature == nil ? 0 : Int((settings.onsetLookback * framesPerSecond).rounded())
         history = Array(repeating: 0, count: lookbackFrames + 1)
     }
@@ -91,10 +94,13 @@ struct EventTracker {
         var closed: Closed?
         if let event = open {
             let gap = t - event.last - 1
-            if gap > mergeGapFrames {
+            let held = event.sustained && onsetValue >= settings.onsetAbove && gap <= holdFrames
+            if !held { open!.sustained = false }
+            if gap > mergeGapFrames && !held {
                 closed = close()  // too late to merge: this frame may start the next event
             } else if active && (gap == 0 || score >= settings.on) {  // continuing, or re-triggered within the gap
                 open!.last = t
+                open!.sustained = true
                 accumulate(score, level, explain)
                 if t - min(event.start, event.core) + 1 >= maxFrames { closed = close() }
                 return closed

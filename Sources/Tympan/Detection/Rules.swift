@@ -143,6 +143,13 @@ public struct DetectorSettings: Sendable, Equatable {
     public var onsetFeature: String?
     public var onsetAbove: Double = 3
     public var onsetLookback: Double = 1
+    /// Holding: when the score falls below `off`, the event stays open up to
+    /// `hold` seconds while `onsetFeature` stays at or above `onsetAbove` (its
+    /// sound has not stopped), and goes on if the score comes back to `on`
+    /// in that time. A grinder that bites into the work or a scream that
+    /// breaks its voice is one event, not two; two horn blasts with a silence
+    /// between them stay two. 0: no holding beyond `mergeGap`.
+    public var hold: Double = 0
     /// Classes that silence this one while they sound: a frame's score counts
     /// as 0 while one of them is above its own `on` threshold (and until it
     /// falls below its `off`), or, with `above`, while its score is at least
@@ -362,7 +369,7 @@ private struct RuleReader {
 
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
         let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory",
-                                                   "onset_feature", "onset_above", "onset_lookback", "suppressed_by"])
+                                                   "onset_feature", "onset_above", "onset_lookback", "hold", "suppressed_by"])
         var d = DetectorSettings()
         func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
             guard let v = o[key] else { return nil }
@@ -385,6 +392,12 @@ private struct RuleReader {
         }
         if let a = o["onset_above"] { d.onsetAbove = try number(a, "\(field).onset_above") }
         d.onsetLookback = try read("onset_lookback", 0...10) ?? d.onsetLookback
+        if let h = o["hold"] {
+            d.hold = try read("hold", 0...60)!
+            guard d.onsetFeature != nil || d.hold == 0 else {
+                throw fail(h, "\(field).hold", "needs onset_feature (an event is held while that feature stays at or above onset_above)")
+            }
+        }
         if let list = o["suppressed_by"] {
             for (k, item) in try array(list, "\(field).suppressed_by").enumerated() {
                 // "angle_grinder", or {"class": "angle_grinder", "above": 0.5}
@@ -458,6 +471,7 @@ extension DetectorSettings {
         if let onsetFeature {
             members += [("onset_feature", JSONValue(kind: .string(onsetFeature), line: 0)), ("onset_above", n(onsetAbove)),
                         ("onset_lookback", n(onsetLookback))]
+            if hold > 0 { members.append(("hold", n(hold))) }
         }
         if !suppressedBy.isEmpty {
             members.append(("suppressed_by", JSONValue(kind: .array(suppressedBy.map { s in
