@@ -1,7 +1,16 @@
-/* Mel filterbank: triangles built once at create, applied sparsely. */
+/* Mel filterbank: triangles built once at create, applied sparsely.
+ *
+ * Scalar reference: band by band over its nonzero run. Four-lane path
+ * (simd.h): bands in groups of four, over the union of the group's runs, each
+ * bin's power broadcast and multiplied by the four bands' weights at that bin
+ * (zero outside a band): no horizontal sums, no per-band loop overhead
+ * (64 Slaney bands of a 512-point FFT: 16 groups over 336 bins, four a step,
+ * instead of 64 runs over 498 bins). Each lane adds its band's products in the same order as the
+ * scalar code, plus exact zeros. */
 #include <float.h>
 #include <math.h>
 #include "internal.h"
+#include "simd.h"
 
 struct tympan_filterbank {
     size_t bin_count;     /* fft_size / 2 + 1 */
@@ -10,6 +19,10 @@ struct tympan_filterbank {
     size_t *width;        /* per band: bins from first_bin on */
     size_t *offset;       /* per band: where its weights start in weights[] */
     float *weights;       /* all bands' nonzero runs, back to back */
+    size_t group_count;   /* ceil(band_count / 4) */
+    size_t *group_first;  /* per group: first bin covering the union of its bands' runs */
+    size_t *group_width;  /* per group: bins from group_first on */
+    float *group_weights; /* group after group, per bin the four bands' weights */
 };
 
 /* Slaney's Auditory Toolbox scale, as librosa: linear to 1 kHz, log above. */
@@ -119,6 +132,36 @@ tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
             fb->weights[fb->offset[b] + j] = (float)(band_weight(config, hz, mel, b, f) * scale);
         }
     }
+    /* Groups of four bands for the four-lane path, each over the union of
+     * its bands' runs widened (with zero weights) to a multiple of four bins
+     * where the spectrum allows, so that the loop takes four bins a step. */
+    fb->group_count = (bands + 3) / 4;
+    fb->group_first = calloc(fb->group_count, sizeof(size_t));
+    fb->group_width = calloc(fb->group_count, sizeof(size_t));
+    if (!fb->group_first || !fb->group_width) goto done;
+    size_t group_total = 0;
+    for (size_t g = 0; g < fb->group_count; g++) {
+        size_t first = bins, end = 0;
+        for (size_t b = 4 * g; b < 4 * g + 4 && b < bands; b++) {
+            if (fb->first_bin[b] < first) first = fb->first_bin[b];
+            if (fb->first_bin[b] + fb->width[b] > end) end = fb->first_bin[b] + fb->width[b];
+        }
+        size_t width = (end - first + 3) / 4 * 4;
+        if (width > bins) width = bins;
+        if (first + width > bins) first = bins - width;
+        fb->group_first[g] = first;
+        fb->group_width[g] = width;
+        group_total += width;
+    }
+    fb->group_weights = tympan_alloc_floats(4 * group_total);  /* zeroed */
+    if (!fb->group_weights) goto done;
+    float *w = fb->group_weights;
+    for (size_t g = 0; g < fb->group_count; g++) {
+        for (size_t b = 4 * g; b < 4 * g + 4 && b < bands; b++)
+            for (size_t j = 0; j < fb->width[b]; j++)
+                w[4 * (fb->first_bin[b] + j - fb->group_first[g]) + (b - 4 * g)] = fb->weights[fb->offset[b] + j];
+        w += 4 * fb->group_width[g];
+    }
     status = TYMPAN_OK;
     *out = fb;
 done:
@@ -134,11 +177,14 @@ void tympan_filterbank_destroy(tympan_filterbank *fb) {
     free(fb->width);
     free(fb->offset);
     free(fb->weights);
+    free(fb->group_first);
+    free(fb->group_width);
+    free(fb->group_weights);
     free(fb);
 }
 
-tympan_status tympan_filterbank_process(const tympan_filterbank *fb, const float *power,
-                                        size_t power_count, float *mel, size_t mel_count) {
+tympan_status tympan_filterbank_process_scalar(const tympan_filterbank *fb, const float *power,
+                                               size_t power_count, float *mel, size_t mel_count) {
     if (!fb || !power || !mel) return TYMPAN_EINVAL;
     if (power_count != fb->bin_count || mel_count != fb->band_count) return TYMPAN_ELENGTH;
     for (size_t b = 0; b < fb->band_count; b++) {
@@ -151,6 +197,38 @@ tympan_status tympan_filterbank_process(const tympan_filterbank *fb, const float
         mel[b] = sum < FLT_MAX ? sum : FLT_MAX;
     }
     return TYMPAN_OK;
+}
+
+tympan_status tympan_filterbank_process(const tympan_filterbank *fb, const float *power,
+                                        size_t power_count, float *mel, size_t mel_count) {
+#if TYMPAN_SIMD
+    if (!fb || !power || !mel) return TYMPAN_EINVAL;
+    if (power_count != fb->bin_count || mel_count != fb->band_count) return TYMPAN_ELENGTH;
+    const size_t groups = fb->group_count, bands = fb->band_count;
+    const size_t *restrict firsts = fb->group_first, *restrict widths = fb->group_width;
+    const float *restrict weights = fb->group_weights;
+    v4m finite = v4_all_lanes();
+    for (size_t g = 0; g < groups; g++) {
+        const float *p = power + firsts[g], *end = p + widths[g];
+        v4f sum = v4_splat(0.0f);
+        for (; p + 4 <= end; p += 4, weights += 16) sum = v4_madd4(sum, weights, p);
+        for (; p < end; p++, weights += 4) sum = v4_madd(sum, v4_load(weights), v4_splat(*p));
+        finite = v4_and_finite(finite, sum);
+        if (4 * g + 4 <= bands) {
+            v4_store(mel + 4 * g, sum);
+        } else {
+            float lanes[4];
+            v4_store(lanes, sum);
+            for (size_t b = 4 * g; b < bands; b++) mel[b] = lanes[b - 4 * g];
+        }
+    }
+    /* An infinite or NaN power (0 x inf in a lane outside its band) or an
+     * overflow: the reference path says what each band is. */
+    if (!v4_mask_all(finite)) return tympan_filterbank_process_scalar(fb, power, power_count, mel, mel_count);
+    return TYMPAN_OK;
+#else
+    return tympan_filterbank_process_scalar(fb, power, power_count, mel, mel_count);
+#endif
 }
 
 tympan_status tympan_filterbank_weights(const tympan_filterbank *fb, float *out, size_t count) {

@@ -101,6 +101,19 @@ tympan_status tympan_framer_read(tympan_framer *f, float *frame, size_t frame_co
     return TYMPAN_OK;
 }
 
+tympan_status tympan_framer_view(const tympan_framer *f, const float **first, size_t *first_count,
+                                 const float **second, size_t *second_count) {
+    if (f->written < f->next_start + f->frame_length) return TYMPAN_EINVAL;
+    size_t pos = (size_t)(f->written % f->frame_length);
+    *first = f->ring + pos;
+    *first_count = f->frame_length - pos;
+    *second = f->ring;
+    *second_count = pos;
+    return TYMPAN_OK;
+}
+
+void tympan_framer_advance(tympan_framer *f) { f->next_start += f->hop_length; }
+
 tympan_status tympan_framer_tail_padding(const tympan_framer *f, size_t *zero_count) {
     if (!f || !zero_count) return TYMPAN_EINVAL;
     *zero_count = 0;

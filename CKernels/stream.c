@@ -19,7 +19,8 @@ struct tympan_stream {
     size_t band_count_d;        /* descriptor bands */
     size_t feature_count;
     float *frame;               /* frame_length */
-    float *raw;                 /* frame_length: the frame before windowing */
+    float *raw;                 /* frame_length: the frame before dither, DC removal, pre-emphasis */
+    const float *unwindowed;    /* this frame before the window: frame or raw */
     float *levels;              /* 1 + band_count_d: background channels in */
     float *estimates;           /* 1 + band_count_d: backgrounds out */
     float *bins;                /* bin_count */
@@ -126,7 +127,7 @@ tympan_status tympan_stream_frames_at_finish(const tympan_stream *s, size_t *fra
 
 /* Descriptors of the frame, then the backgrounds and the levels above them. */
 static tympan_status describe(tympan_stream *s, float *out) {
-    tympan_status status = tympan_descriptors_process(s->descriptors, s->raw, s->frame_length, s->bins,
+    tympan_status status = tympan_descriptors_process(s->descriptors, s->unwindowed, s->frame_length, s->bins,
                                                       s->bin_count, s->mel, s->band_count, out,
                                                       s->descriptor_count);
     if (status != TYMPAN_OK) return status;
@@ -142,14 +143,40 @@ static tympan_status describe(tympan_stream *s, float *out) {
     return TYMPAN_OK;
 }
 
+static tympan_status spectrum_onwards(tympan_stream *s, float *row);
+
 /* One ready frame from the framer to one output row. */
 static tympan_status process_frame(tympan_stream *s, float *row) {
     tympan_status status;
+    float *input = tympan_spectrum_input(s->spectrum);
+    if (!s->descriptors && !tympan_window_changes_frame(s->window)) {
+        /* Nothing reads the frame but the window: it reads the framer's ring in place. */
+        const float *first, *second;
+        size_t first_count, second_count;
+        if ((status = tympan_framer_view(s->framer, &first, &first_count, &second, &second_count)) != TYMPAN_OK ||
+            (status = tympan_window_apply_split(s->window, first, first_count, second, second_count, input)) != TYMPAN_OK)
+            return status;
+        tympan_framer_advance(s->framer);
+        return spectrum_onwards(s, row);
+    }
     if ((status = tympan_framer_read(s->framer, s->frame, s->frame_length)) != TYMPAN_OK) return status;
-    if (s->descriptors) memcpy(s->raw, s->frame, s->frame_length * sizeof(float));
-    if ((status = tympan_window_process(s->window, s->frame, s->frame_length)) != TYMPAN_OK) return status;
-    if ((status = tympan_spectrum_process(s->spectrum, s->frame, s->frame_length, s->bins,
-                                          s->bin_count)) != TYMPAN_OK)
+    /* The descriptors read the frame before the window: a copy only when
+     * dither, DC removal or pre-emphasis would change it first. */
+    s->unwindowed = s->frame;
+    if (s->descriptors && tympan_window_changes_frame(s->window)) {
+        memcpy(s->raw, s->frame, s->frame_length * sizeof(float));
+        s->unwindowed = s->raw;
+    }
+    /* The window writes straight into the FFT's input. */
+    if ((status = tympan_window_process_into(s->window, s->frame, input, s->frame_length)) != TYMPAN_OK)
+        return status;
+    return spectrum_onwards(s, row);
+}
+
+/* From the windowed frame in the FFT's input to the output row. */
+static tympan_status spectrum_onwards(tympan_stream *s, float *row) {
+    tympan_status status;
+    if ((status = tympan_spectrum_transform(s->spectrum, s->frame_length, s->bins, s->bin_count)) != TYMPAN_OK)
         return status;
     if ((status = tympan_filterbank_process(s->filterbank, s->bins, s->bin_count, s->mel,
                                             s->band_count)) != TYMPAN_OK)

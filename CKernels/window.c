@@ -1,6 +1,7 @@
 /* Frame conditioning in Kaldi's order: dither, DC removal, pre-emphasis, window. */
 #include <math.h>
 #include "internal.h"
+#include "simd.h"
 
 struct tympan_window {
     size_t length;
@@ -84,9 +85,8 @@ static double gaussian(tympan_window *w) {
     return r * cos(a);
 }
 
-tympan_status tympan_window_process(tympan_window *w, float *frame, size_t frame_count) {
-    if (!w || !frame) return TYMPAN_EINVAL;
-    if (frame_count != w->length) return TYMPAN_ELENGTH;
+/* Dither, DC removal and pre-emphasis, in place, when configured. */
+static void prepare(tympan_window *w, float *frame) {
     size_t n = w->length;
     if (w->dither > 0.0f)
         for (size_t i = 0; i < n; i++) frame[i] += (float)(w->dither * gaussian(w));
@@ -100,8 +100,58 @@ tympan_status tympan_window_process(tympan_window *w, float *frame, size_t frame
         for (size_t i = n - 1; i > 0; i--) frame[i] -= w->preemphasis * frame[i - 1];
         frame[0] -= w->preemphasis * frame[0];
     }
-    for (size_t i = 0; i < n; i++) frame[i] *= w->coefficients[i];
+}
+
+/* out[i] = x[i] c[i] for i < n (out may be x). */
+static void multiply(const float *x, const float *c, float *out, size_t n, int simd) {
+    const float *end = x + n;
+#if TYMPAN_SIMD
+    if (simd)
+        for (; x + 8 <= end; x += 8, c += 8, out += 8) {
+            v4f a = v4_mul(v4_load(x), v4_load(c)), b = v4_mul(v4_load(x + 4), v4_load(c + 4));
+            v4_store(out, a);
+            v4_store(out + 4, b);
+        }
+#endif
+    (void)simd;
+    for (; x < end; x++, c++, out++) *out = *x * *c;
+}
+
+tympan_status tympan_window_process(tympan_window *w, float *frame, size_t frame_count) {
+    if (!w || !frame) return TYMPAN_EINVAL;
+    if (frame_count != w->length) return TYMPAN_ELENGTH;
+    prepare(w, frame);
+    multiply(frame, w->coefficients, frame, w->length, 1);
     return TYMPAN_OK;
+}
+
+tympan_status tympan_window_process_scalar(tympan_window *w, float *frame, size_t frame_count) {
+    if (!w || !frame) return TYMPAN_EINVAL;
+    if (frame_count != w->length) return TYMPAN_ELENGTH;
+    prepare(w, frame);
+    multiply(frame, w->coefficients, frame, w->length, 0);
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_window_process_into(tympan_window *w, float *frame, float *out, size_t frame_count) {
+    if (!w || !frame || !out) return TYMPAN_EINVAL;
+    if (frame_count != w->length) return TYMPAN_ELENGTH;
+    prepare(w, frame);
+    multiply(frame, w->coefficients, out, w->length, 1);
+    return TYMPAN_OK;
+}
+
+tympan_status tympan_window_apply_split(const tympan_window *w, const float *first, size_t first_count,
+                                        const float *second, size_t second_count, float *out) {
+    if (!w || !out || (!first && first_count) || (!second && second_count)) return TYMPAN_EINVAL;
+    if (first_count + second_count != w->length || tympan_window_changes_frame(w)) return TYMPAN_EINVAL;
+    multiply(first, w->coefficients, out, first_count, 1);
+    multiply(second, w->coefficients + first_count, out + first_count, second_count, 1);
+    return TYMPAN_OK;
+}
+
+int tympan_window_changes_frame(const tympan_window *w) {
+    return w->dither > 0.0f || w->remove_dc_offset || w->preemphasis > 0.0f;
 }
 
 tympan_status tympan_window_coefficients(const tympan_window *w, float *out, size_t count) {

@@ -353,6 +353,22 @@ tympan_status tympan_stream_finish(tympan_stream *stream, float *features, size_
 /* Drops buffered samples and restarts (dither too), as after create. */
 tympan_status tympan_stream_reset(tympan_stream *stream);
 
+/* ------------------------------------------------ SIMD and scalar reference */
+
+/* The four-lane path compiled in: "neon" (aarch64), "sse2" (x86-64), or
+ * "scalar" (other targets, or built with -DTYMPAN_NO_SIMD). */
+const char *tympan_simd_path(void);
+
+/* The scalar reference of each kernel with a four-lane path: the same
+ * contract as the function without _scalar, computed one value at a time.
+ * For tests (the two paths are compared) and for comparison benchmarks. */
+tympan_status tympan_window_process_scalar(tympan_window *window, float *frame, size_t frame_count);
+tympan_status tympan_spectrum_process_scalar(tympan_spectrum *spectrum, const float *frame,
+                                             size_t frame_count, float *bins, size_t bin_count);
+tympan_status tympan_filterbank_process_scalar(const tympan_filterbank *filterbank, const float *power,
+                                               size_t power_count, float *mel, size_t mel_count);
+tympan_status tympan_ln_scalar(const float *values, float *out, size_t count, float floor);
+
 #ifdef __cplusplus
 }
 #endif

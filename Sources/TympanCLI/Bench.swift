@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput on this machine: real-time factor and µs per frame for each stage.",
         discussion: """
-            The workload: N seconds (default 600) of generated 16 kHz mono audio (noise, tones, clicks; no file needed), fed in 100 ms chunks as a stream, one thread. Stages: log_mel (frame 400, hop 160, FFT 512, Hann, 64 mel bands 0-8 kHz, power, natural log); descriptors (the detection front end: log-mel and the descriptors, which share one FFT per frame); full_pipeline (features, threshold classification with the bundled rules, event detection). Each stage runs --repeat times (default 3); the fastest run is reported. Real-time factor = audio seconds / wall seconds.
+            The workload: N seconds (default 600) of generated 16 kHz mono audio (noise, tones, clicks; no file needed), fed in 100 ms chunks as a stream, one thread (features through FeatureExtractor.append(_:into:), which reuses one output buffer). Stages: log_mel (frame 400, hop 160, FFT 512, Hann, 64 mel bands 0-8 kHz, power, natural log); descriptors (the detection front end: log-mel and the descriptors, which share one FFT per frame); full_pipeline (features, threshold classification with the bundled rules, event detection). Each stage runs --repeat times (default 3); the fastest run is reported. Real-time factor = audio seconds / wall seconds.
             """)
 
     @Option(help: "Seconds of audio in the workload.")
@@ -50,16 +50,18 @@ struct Bench: ParsableCommand {
     }
 
     /// The fastest of `repeat` runs of `body` over the workload, in seconds.
-    func time(_ audio: [Float], _ make: () throws -> (([Float]) throws -> Void, () throws -> Void)) throws -> Double {
+    func time(_ audio: [Float], _ make: () throws -> ((UnsafeBufferPointer<Float>) throws -> Void, () throws -> Void)) throws -> Double {
         var best = Double.infinity
         for _ in 0..<`repeat` {
             let (feed, finish) = try make()
             let start = clock()
-            var offset = 0
-            while offset < audio.count {
-                let end = min(offset + 1600, audio.count)
-                try feed(Array(audio[offset..<end]))
-                offset = end
+            try audio.withUnsafeBufferPointer { all in
+                var offset = 0
+                while offset < all.count {
+                    let end = min(offset + 1600, all.count)
+                    try feed(UnsafeBufferPointer(rebasing: all[offset..<end]))
+                    offset = end
+                }
             }
             try finish()
             best = min(best, clock() - start)
@@ -71,14 +73,14 @@ struct Bench: ParsableCommand {
         let audio = workload()
         let frames = audio.count / Self.logMel.hopLength + 1
         var results = [(String, Double)]()
-        results.append(("log_mel", try time(audio) {
-            let x = try FeatureExtractor(configuration: Self.logMel)
-            return ({ _ = try x.append($0) }, { _ = try x.finish() })
-        }))
-        results.append(("descriptors", try time(audio) {
-            let x = try FeatureExtractor(configuration: .detection)
-            return ({ _ = try x.append($0) }, { _ = try x.finish() })
-        }))
+        // As a sensor streams: each chunk's frames into one reused buffer (no allocation per chunk).
+        for (name, configuration) in [("log_mel", Self.logMel), ("descriptors", FeatureConfiguration.detection)] {
+            results.append((name, try time(audio) {
+                let x = try FeatureExtractor(configuration: configuration)
+                var frames = FeatureFrames(featureCount: x.featureCount)
+                return ({ try x.append($0, into: &frames) }, { _ = try x.finish() })
+            }))
+        }
         let rules = try Rules.bundled()
         results.append(("full_pipeline", try time(audio) {
             let d = try EventDetector(rules: rules)
