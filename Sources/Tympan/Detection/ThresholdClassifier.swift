@@ -50,17 +50,23 @@ struct ThresholdClassifier {
             // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the stream.
             let end = min(e + ahead, newest)
             let start = max(e + ahead - frames + 1, 0, newest - ring.count + 1)
-            current = ring[e % ring.count]
-            last = ring[end % ring.count]
-            sum = 0
-            low = Double.infinity
-            high = -Double.infinity
-            for i in start...end {
-                let x = ring[i % ring.count]
-                sum += x
-                low = Swift.min(low, x)
-                high = Swift.max(high, x)
+            let n = ring.count
+            current = ring[e % n]
+            last = ring[end % n]
+            var sum = 0.0, low = Double.infinity, high = -Double.infinity
+            ring.withUnsafeBufferPointer { r in
+                // Oldest first, as one or two runs of the ring (no division per frame).
+                var i = start % n
+                for _ in start...end {
+                    let x = r[i]
+                    sum += x
+                    low = Swift.min(low, x)
+                    high = Swift.max(high, x)
+                    i += 1
+                    if i == n { i = 0 }
+                }
             }
+            (self.sum, self.low, self.high) = (sum, low, high)
             count = end - start + 1
         }
 
@@ -87,12 +93,18 @@ struct ThresholdClassifier {
     private var windows: [Window] = []
     /// Every condition of every class, with the window it reads.
     private let conditions: [(condition: Condition, window: Int)]
-    /// What the hot loop needs of each condition.
+    /// Every (window, aggregate) that a condition reads: computed once a frame.
+    private let aggregates: [(window: Int, aggregate: Condition.Aggregate)]
+    private var aggregateValues: [Double]
+    /// What the hot loop needs of each condition: the aggregate it reads and,
+    /// for a hard threshold, the interval [low, high] where it holds (above t:
+    /// [t, inf]; below t: [-inf, t]; between a and b: [a, b]); a soft one is
+    /// scored by Condition.score.
     private struct Test {
-        let window: Int
-        let aggregate: Condition.Aggregate
-        let threshold: Condition.Threshold
-        let softness: Double
+        let value: Int
+        let low: Double
+        let high: Double
+        let soft: Bool
     }
     private let tests: [Test]
     /// Per weighted class: its single conditions with their weights, and its
@@ -183,8 +195,25 @@ struct ThresholdClassifier {
             : nil
         self.windows = windows
         self.conditions = conditions
-        tests = conditions.map { Test(window: $0.window, aggregate: $0.condition.aggregate, threshold: $0.condition.threshold,
-                                      softness: $0.condition.softness) }
+        var aggregateIndex = [Int: Int]()  // window * 16 + aggregate
+        var aggregates = [(window: Int, aggregate: Condition.Aggregate)]()
+        tests = conditions.map { entry in
+            let (c, w) = (entry.condition, entry.window)
+            let key = w * 16 + Condition.Aggregate.allCases.firstIndex(of: c.aggregate)!
+            let index = aggregateIndex[key] ?? {
+                aggregates.append((w, c.aggregate))
+                aggregateIndex[key] = aggregates.count - 1
+                return aggregates.count - 1
+            }()
+            let (low, high): (Double, Double) = switch c.threshold {
+            case let .above(t): (t, .infinity)
+            case let .below(t): (-.infinity, t)
+            case let .between(a, b): (a, b)
+            }
+            return Test(value: index, low: low, high: high, soft: c.softness > 0)
+        }
+        self.aggregates = aggregates
+        aggregateValues = Array(repeating: 0, count: aggregates.count)
         conditionValues = Array(repeating: 0, count: conditions.count)
         conditionScores = Array(repeating: 0, count: conditions.count)
         self.delay = delay
@@ -219,27 +248,43 @@ struct ThresholdClassifier {
         if let gate, windows[gate].current < Self.silenceDBFS {
             return Array(repeating: 0, count: classes.count)
         }
-        // The hot loop reads plain values only (no strings, no boxed enums).
-        for i in tests.indices {
-            let t = tests[i]
-            let x = windows[t.window].value(t.aggregate)
-            conditionValues[i] = x
-            conditionScores[i] = Condition.score(x, t.threshold, softness: t.softness)
+        for (k, a) in aggregates.enumerated() { aggregateValues[k] = windows[a.window].value(a.aggregate) }
+        // The hot loop reads plain values only (no strings, no enums): a hard
+        // threshold holds (1) when low <= x <= high, as Condition.score says.
+        tests.withUnsafeBufferPointer { tests in
+            aggregateValues.withUnsafeBufferPointer { values in
+                conditionValues.withUnsafeMutableBufferPointer { conditionValues in
+                    conditionScores.withUnsafeMutableBufferPointer { scores in
+                        for i in tests.indices {
+                            let t = tests[i]
+                            let x = values[t.value]
+                            conditionValues[i] = x
+                            scores[i] = t.soft ? Condition.score(x, conditions[i].condition.threshold,
+                                                                 softness: conditions[i].condition.softness)
+                                               : (x >= t.low && x <= t.high ? 1 : 0)
+                        }
+                    }
+                }
+            }
         }
         var out = [Double](repeating: 0, count: classes.count)
-        for k in classes.indices {
-            switch classes[k].combination {
-            case .all:
-                out[k] = classes[k].nodes.map(score).min() ?? 0
-            case let .weighted(bias):
-                var z = bias
-                for (i, weight) in leaves[k] { z += weight * conditionScores[i] }
-                for (members, weight) in groups[k] {
-                    var s = 1.0
-                    for m in members { s = Swift.min(s, conditionScores[groupMembers[m]]) }
-                    z += weight * s
+        conditionScores.withUnsafeBufferPointer { scores in
+            groupMembers.withUnsafeBufferPointer { members in
+                for k in classes.indices {
+                    switch classes[k].combination {
+                    case .all:
+                        out[k] = classes[k].nodes.map(score).min() ?? 0
+                    case let .weighted(bias):
+                        var z = bias
+                        for (i, weight) in leaves[k] { z += weight * scores[i] }
+                        for (range, weight) in groups[k] {
+                            var s = 1.0
+                            for m in range { s = Swift.min(s, scores[members[m]]) }
+                            z += weight * s
+                        }
+                        out[k] = 1 / (1 + exp(-z))
+                    }
                 }
-                out[k] = 1 / (1 + exp(-z))
             }
         }
         return out
