@@ -146,27 +146,36 @@ tympan_status tympan_descriptors_count(const tympan_descriptors *d, size_t *coun
 
 static double to_db(double x) { return 10.0 * log10(x > FLOOR_POWER ? x : FLOOR_POWER); }
 
-/* The k-th smallest of n values (quickselect; reorders a). */
+/* The k-th smallest of n finite values (reorders a). Quickselect with a
+ * median-of-three pivot and branch-free partitions (the comparisons of
+ * spectral values are unpredictable, a branch per value mispredicts half the
+ * time): first the values below the pivot to the front, then, behind them,
+ * the values equal to it; a k among those is the answer (so that a run of
+ * equal values, digital silence, ends the search at once). */
 static float select_kth(float *a, size_t n, size_t k) {
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        float pivot = a[(lo + hi) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < pivot) i++;
-            while (a[j] > pivot) j--;
-            if (i <= j) {
-                float t = a[i]; a[i] = a[j]; a[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
+    size_t lo = 0, hi = n;  /* the answer is in a[lo ..< hi] */
+    while (hi - lo > 1) {
+        float x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+        float pivot = fmaxf(fminf(x, y), fminf(fmaxf(x, y), z));
+        size_t below = lo;
+        for (size_t j = lo; j < hi; j++) {
+            float v = a[j];
+            a[j] = a[below];
+            a[below] = v;
+            below += v < pivot;
         }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else break;
+        if (k < below) { hi = below; continue; }
+        size_t equal = below;
+        for (size_t j = below; j < hi; j++) {
+            float v = a[j];
+            a[j] = a[equal];
+            a[equal] = v;
+            equal += v == pivot;
+        }
+        if (k < equal) return pivot;
+        lo = equal;
     }
-    return a[k];
+    return a[lo];
 }
 
 /* A local maximum, so that the slope down from lag 0 is not taken for a peak. */

@@ -137,3 +137,41 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// The median behind the tonality descriptors (a branch-free quickselect):
+/// against a sort, on random spectra, spectra full of ties, and silence.
+@Suite struct MedianTests {
+    @Test("Tonality = strongest bin over the exact median bin, whole spectrum and per band (random, tied and silent spectra)")
+    func tonalityMedians() throws {
+        let edges: [Double] = [50, 500, 500, 2000, 2000, 5000, 5000, 8000]
+        var config = tympan_descriptors_config(sample_rate: 16000, frame_length: 400, fft_size: 512,
+                                               window: TYMPAN_WINDOW_HANN_PERIODIC, mel_band_count: 4, calibration_db: 0,
+                                               pitch_min_hz: 150, pitch_max_hz: 2000, band_count: 4, band_edges: nil)
+        var handle: OpaquePointer?
+        edges.withUnsafeBufferPointer { config.band_edges = $0.baseAddress; #expect(tympan_descriptors_create(&config, &handle) == TYMPAN_OK) }
+        defer { tympan_descriptors_destroy(handle) }
+        var generator = SeededGenerator(seed: 5)
+        let frame = [Float](repeating: 0.01, count: 400), mel = [Float](repeating: 1, count: 4)
+        var out = [Float](repeating: 0, count: 12 + 4 * 4)
+        func db(_ x: Float) -> Double { 10 * log10(max(Double(x), 1e-12)) }  // descriptors.c's FLOOR_POWER
+        func median(_ x: ArraySlice<Float>) -> Float { let s = x.sorted(); return s[s.count / 2] }
+        let spectra: [[Float]] = [
+            (0..<257).map { _ in Float.random(in: 0...1, using: &generator) },
+            (0..<257).map { _ in Float(Int.random(in: 0...3, using: &generator)) },  // many ties
+            [Float](repeating: 0, count: 257),  // silence
+            (0..<257).map { Float($0 % 7) + 0.5 },
+        ]
+        for power in spectra {
+            #expect(tympan_descriptors_process(handle, frame, 400, power, 257, mel, 4, &out, out.count) == TYMPAN_OK)
+            let expected = db(power[1..<256].max()!) - db(median(power[1..<256]))
+            #expect(abs(Double(out[Int(TYMPAN_DESCRIPTOR_TONALITY)]) - expected) < 1e-4,
+                    "\(out[Int(TYMPAN_DESCRIPTOR_TONALITY)]) vs \(expected)")
+            // Bands of 31.25 Hz bins: 2...16, 16...64, 64...160, 160...256; tonalities after levels and ratios.
+            for (b, bins) in [2...16, 16...64, 64...160, 160...256].enumerated() {
+                let band = power[bins]
+                let expected = db(band.max()!) - db(median(band))
+                #expect(abs(Double(out[12 + 8 + b]) - expected) < 1e-4, "band \(b): \(out[12 + 8 + b]) vs \(expected)")
+            }
+        }
+    }
+}
