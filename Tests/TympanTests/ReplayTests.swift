@@ -44,6 +44,7 @@ import TympanIO
         settings.onsetAbove = 12
         settings.onsetLookback = 0
         settings.hold = 0.75
+        settings.onsetWithin = 12
         let text = try Rules.rewriting(json: Rules.bundledJSON, detectors: [.whistle: settings])
         let again = try Rules(json: text, source: "rewritten")
         let before = try Rules.bundled()

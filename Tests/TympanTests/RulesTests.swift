@@ -63,6 +63,7 @@ import Testing
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"class": "gunshot", "above": 2}]}}"#, 5, "classes[0].detector.suppressed_by[0].above", "must be in 0...1"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"clas": "scream"}]}}"#, 5, "classes[0].detector.suppressed_by[0].clas", "unknown key"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"hold": 1}}"#, 5, "classes[0].detector.hold", "needs onset_feature"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_within": -3}}"#, 5, "classes[0].detector.onset_within", "must be in 0.0...200.0"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_feature": "flux_db", "hold": -1}}"#, 5, "classes[0].detector.hold", "must be in 0.0...60.0"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
@@ -173,6 +174,25 @@ import Testing
         #expect(run(scores, shortHold, onset: sounding).count == 2, "a dip longer than hold splits")
         let tail = run(Array(scores.prefix(20)) + Array(repeating: 0, count: 80), held, onset: sounding)
         #expect(tail.count == 1 && tail[0] == (0, 19), "a held event that never comes back ends at its last frame above off")
+    }
+
+    @Test("onset_within: the onset moves back over the event's own rise, not over a quieter sound before it")
+    func onsetWithin() {
+        // A sound 8 dB above its background from frame 0, the event's sound 25 dB above from frame 30;
+        // the score reaches on at frame 35.
+        let scores = Array(repeating: 0.0, count: 35) + Array(repeating: 0.9, count: 15) + Array(repeating: 0, count: 30)
+        let onset = Array(repeating: 8.0, count: 30) + Array(repeating: 25.0, count: 20) + Array(repeating: 0, count: 30)
+        var refined = settings
+        refined.onsetFeature = "above_background_db"
+        refined.onsetAbove = 6
+        refined.onsetLookback = 0.5
+        let far = run(scores, refined, onset: onset)
+        #expect(far.count == 1 && far[0].0 == 0, "without onset_within: back over the quieter sound too (\(far))")
+        refined.onsetWithin = 10
+        let near = run(scores, refined, onset: onset)
+        #expect(near.count == 1 && near[0].0 == 30, "within 10 dB of the trigger's 25: back to frame 30 (\(near))")
+        refined.onsetWithin = 20
+        #expect(run(scores, refined, onset: onset)[0].0 == 0, "within 20 dB: 8 dB is close enough")
     }
 
     @Test("max_duration cuts a long event; refractory keeps the class quiet after one")

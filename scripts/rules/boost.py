@@ -175,7 +175,9 @@ MIN_LEAF, L2 = 500, 10.0
 ONSET_ONLY = {"gunshot": 6}
 GRID = {"on": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98], "gap": [0.1, 0.2, 0.35], "min_duration": [0.05, 0.1, 0.2, 0.3, 0.5],
         "merge_gap": [0.0, 0.05, 0.1, 0.2, 0.3],
-        "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6)],
+        # (onset_above, onset_lookback[, onset_within])
+        "onset": [None, (3, 0.3), (6, 0.3), (10, 0.3), (3, 0.6), (6, 0.6), (10, 0.6), (3, 0.6, 10), (6, 0.6, 10), (3, 1.0, 10)],
+        "within": [None, 6, 10, 15],
         "suppress": [(c, a) for c in induce.DETECTOR for a in (None, 0.3, 0.6)],
         # (onset_above for a class that has no onset feature yet, hold in seconds)
         "hold": [(a, h) for h in (0.3, 1, 2, 4) for a in (10, 16)]}
@@ -185,7 +187,7 @@ ONSET = {"gunshot": "above_background_db", "scream": "band_mid_above_db", "drill
          "aerosol_spray": "band_top_above_db", "crackling": "band_top_above_db"}
 
 
-STEPS = ["on", "gap", "min_duration", "merge_gap", "onset", "on", "gap", "suppress", "hold"]
+STEPS = ["on", "gap", "min_duration", "merge_gap", "onset", "on", "gap", "suppress", "hold", "within"]
 
 
 def tune_detector(rules, splits, tympan, steps=STEPS):
@@ -205,10 +207,18 @@ def tune_detector(rules, splits, tympan, steps=STEPS):
                         kept = [x for x in d.get("suppressed_by", []) if (x if isinstance(x, str) else x["class"]) != other]
                         d["suppressed_by"] = kept + [other if above is None else {"class": other, "above": above}]
                 elif key == "onset":
-                    for k in ("onset_feature", "onset_above", "onset_lookback"):
+                    for k in ("onset_feature", "onset_above", "onset_lookback", "onset_within", "hold"):
                         d.pop(k, None)
                     if value is not None:
                         d.update({"onset_feature": ONSET[rule["class"]], "onset_above": value[0], "onset_lookback": value[1]})
+                        if len(value) > 2:
+                            d["onset_within"] = value[2]
+                elif key == "within":
+                    # The onset stops moving back where the feature falls this far below its trigger value.
+                    if d.get("onset_lookback", 0) > 0:
+                        d.pop("onset_within", None)
+                        if value is not None:
+                            d["onset_within"] = value
                 elif key == "hold":
                     # Held over a dip in the score while the class's band stays up: one event, not two.
                     above, hold = value

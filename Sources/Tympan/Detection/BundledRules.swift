@@ -5,7 +5,7 @@ extension Rules {
 {
   "format": "tympan-rules",
   "version": 1,
-  "about": "Boosted trees of depth 2 (scripts/rules/boost.py), fitted on train+train2+...+train8, detector settings chosen on validation+validation2; then suppress chosen on validation+validation2; then hold chosen on validation+validation2",
+  "about": "Boosted trees of depth 2 (scripts/rules/boost.py), fitted on train+train2+...+train8, detector settings chosen on validation+validation2; then suppress chosen on validation+validation2; then hold chosen on validation+validation2; then onset_within chosen on validation+validation2",
   "classes": [
     {
       "class": "gunshot", "id": 1,
@@ -521,7 +521,7 @@ extension Rules {
         {"feature": "band_mid_peak_hz", "aggregate": "max", "frames": 41, "ahead": 20, "above": 1894.1177368164062, "weight": 0.0026},
         {"feature": "band_top_ratio_db", "aggregate": "min", "frames": 5, "ahead": 2, "above": -45.48879051208496, "weight": 0.0025}
       ],
-      "detector": {"on": 0.9, "off": 0.55, "min_duration": 0.25, "max_duration": 5, "merge_gap": 0.2, "onset_feature": "band_mid_above_db", "onset_above": 6, "onset_lookback": 0.6, "hold": 1}
+      "detector": {"on": 0.9, "off": 0.55, "min_duration": 0.25, "max_duration": 5, "merge_gap": 0.2, "onset_feature": "band_mid_above_db", "onset_above": 6, "onset_lookback": 0.6, "hold": 1, "onset_within": 10}
     },
     {
       "class": "drill", "id": 3,
@@ -1098,7 +1098,7 @@ extension Rules {
         {"feature": "band_high_ratio_db", "aggregate": "mean", "frames": 21, "ahead": 10, "above": -5.707992792129517, "weight": 0.0037},
         {"feature": "band_top_above_db", "aggregate": "range", "frames": 21, "ahead": 10, "above": 3.7606297731399536, "weight": -0.0011}
       ],
-      "detector": {"on": 0.98, "off": 0.35, "min_duration": 0.05, "max_duration": 30, "merge_gap": 0.3, "onset_feature": "band_high_above_db", "onset_above": 3, "onset_lookback": 0.3, "suppressed_by": ["drill"], "hold": 4}
+      "detector": {"on": 0.98, "off": 0.35, "min_duration": 0.05, "max_duration": 30, "merge_gap": 0.3, "onset_feature": "band_high_above_db", "onset_above": 3, "onset_lookback": 0.3, "suppressed_by": ["drill"], "hold": 4, "onset_within": 6}
     },
     {
       "class": "car_horn", "id": 5,

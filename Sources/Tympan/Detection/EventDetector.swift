@@ -119,8 +119,10 @@ struct EventTracker {
     /// frame later than any other candidate.
     private func refinedOnset(_ t: Int) -> Int {
         guard lookbackFrames > 0 else { return Int.max / 2 }
+        let floor = settings.onsetWithin.map { Swift.max(settings.onsetAbove, history[t % history.count] - $0) }
+            ?? settings.onsetAbove
         var k = t
-        while k > 0, t - (k - 1) <= lookbackFrames, k - 1 > lastClosed, history[(k - 1) % history.count] >= settings.onsetAbove {
+        while k > 0, t - (k - 1) <= lookbackFrames, k - 1 > lastClosed, history[(k - 1) % history.count] >= floor {
             k -= 1
         }
         return k

@@ -143,6 +143,10 @@ public struct DetectorSettings: Sendable, Equatable {
     public var onsetFeature: String?
     public var onsetAbove: Double = 3
     public var onsetLookback: Double = 1
+    /// With a value: the onset also stops moving back where the feature falls
+    /// more than this many dB below its value where the event triggered (a
+    /// scream that starts over a louder street still starts where it rose).
+    public var onsetWithin: Double?
     /// Holding: when the score falls below `off`, the event stays open up to
     /// `hold` seconds while `onsetFeature` stays at or above `onsetAbove` (its
     /// sound has not stopped), and goes on if the score comes back to `on`
@@ -369,7 +373,7 @@ private struct RuleReader {
 
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
         let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory",
-                                                   "onset_feature", "onset_above", "onset_lookback", "hold", "suppressed_by"])
+                                                   "onset_feature", "onset_above", "onset_lookback", "onset_within", "hold", "suppressed_by"])
         var d = DetectorSettings()
         func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
             guard let v = o[key] else { return nil }
@@ -392,6 +396,7 @@ private struct RuleReader {
         }
         if let a = o["onset_above"] { d.onsetAbove = try number(a, "\(field).onset_above") }
         d.onsetLookback = try read("onset_lookback", 0...10) ?? d.onsetLookback
+        d.onsetWithin = try read("onset_within", 0...200)
         if let h = o["hold"] {
             d.hold = try read("hold", 0...60)!
             guard d.onsetFeature != nil || d.hold == 0 else {
@@ -471,6 +476,7 @@ extension DetectorSettings {
         if let onsetFeature {
             members += [("onset_feature", JSONValue(kind: .string(onsetFeature), line: 0)), ("onset_above", n(onsetAbove)),
                         ("onset_lookback", n(onsetLookback))]
+            if let onsetWithin { members.append(("onset_within", n(onsetWithin))) }
             if hold > 0 { members.append(("hold", n(hold))) }
         }
         if !suppressedBy.isEmpty {
