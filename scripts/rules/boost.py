@@ -113,7 +113,7 @@ def condition(j, direction, t):
     return out
 
 
-def rule_for(c, X, y, count, rng, others=0.0):
+def rule_for(c, X, y, count, rng):
     from sklearn.ensemble import HistGradientBoostingClassifier
     inside = y == c
     if c in ONSET_ONLY:
@@ -127,15 +127,7 @@ def rule_for(c, X, y, count, rng, others=0.0):
     else:
         positive = np.flatnonzero(inside)
     negative = np.flatnonzero(~inside)
-    if others > 0:
-        # Hard negatives: this share of the negatives from the other classes'
-        # events (a spray against a grinder), the rest from the background.
-        other = np.flatnonzero(~inside & (y != ""))
-        quiet = np.flatnonzero(y == "")
-        k = min(len(other), int(others * 8 * len(positive)))
-        negative = np.concatenate([rng.choice(other, k, replace=False),
-                                   rng.choice(quiet, min(len(quiet), 8 * len(positive) - k), replace=False)])
-    elif len(negative) > 8 * len(positive):
+    if len(negative) > 8 * len(positive):
         negative = rng.choice(negative, 8 * len(positive), replace=False)
     rows = np.concatenate([positive, negative])
     target = np.concatenate([np.ones(len(positive)), np.zeros(len(negative))])
@@ -248,8 +240,6 @@ def main():
     p.add_argument("--refit", nargs="+", help="at the end, fit the terms again on these splits, keeping the settings")
     p.add_argument("--start", help="skip fitting: tune the detector settings of this weighted rules file")
     p.add_argument("--terms", type=int, default=150, help="boosting rounds per class")
-    p.add_argument("--others", type=float, default=0.0,
-                   help="share of the negatives drawn from the other classes' events (default: a plain sample of all other frames)")
     p.add_argument("--classes", nargs="+", default=list(induce.DETECTOR))
     p.add_argument("--keep", help="a rules file whose class rule stays where it scores better on --tune")
     p.add_argument("--steps", nargs="+", default=STEPS, choices=sorted(set(STEPS)),
@@ -263,7 +253,7 @@ def main():
         print(f"{len(y)} frames, {X.shape[1]} columns", file=sys.stderr)
         out = []
         for c in args.classes:
-            rule = rule_for(c, X, y, args.terms, rng, args.others)
+            rule = rule_for(c, X, y, args.terms, rng)
             if previous:
                 rule["detector"] = next(r for r in previous if r["class"] == c)["detector"]
             out.append(rule)
