@@ -5,8 +5,8 @@
  * bin's power broadcast and multiplied by the four bands' weights at that bin
  * (zero outside a band): no horizontal sums, no per-band loop overhead
  * (64 Slaney bands of a 512-point FFT: 16 groups over 336 bins, four a step,
- * instead of 64 runs over 498 bins). Each lane adds its band's products in the same order as the
- * scalar code, plus exact zeros. */
+ * instead of 64 runs over 498 bins). Each lane adds its band's products in
+ * the same order as the scalar code, plus exact zeros. */
 #include <float.h>
 #include <math.h>
 #include "internal.h"

@@ -20,7 +20,6 @@ struct tympan_stream {
     size_t feature_count;
     float *frame;               /* frame_length */
     float *raw;                 /* frame_length: the frame before dither, DC removal, pre-emphasis */
-    const float *unwindowed;    /* this frame before the window: frame or raw */
     float *levels;              /* 1 + band_count_d: background channels in */
     float *estimates;           /* 1 + band_count_d: backgrounds out */
     float *bins;                /* bin_count */
@@ -126,8 +125,8 @@ tympan_status tympan_stream_frames_at_finish(const tympan_stream *s, size_t *fra
 }
 
 /* Descriptors of the frame, then the backgrounds and the levels above them. */
-static tympan_status describe(tympan_stream *s, float *out) {
-    tympan_status status = tympan_descriptors_process(s->descriptors, s->unwindowed, s->frame_length, s->bins,
+static tympan_status describe(tympan_stream *s, const float *unwindowed, float *out) {
+    tympan_status status = tympan_descriptors_process(s->descriptors, unwindowed, s->frame_length, s->bins,
                                                       s->bin_count, s->mel, s->band_count, out,
                                                       s->descriptor_count);
     if (status != TYMPAN_OK) return status;
@@ -143,7 +142,7 @@ static tympan_status describe(tympan_stream *s, float *out) {
     return TYMPAN_OK;
 }
 
-static tympan_status spectrum_onwards(tympan_stream *s, float *row);
+static tympan_status spectrum_onwards(tympan_stream *s, const float *unwindowed, float *row);
 
 /* One ready frame from the framer to one output row. */
 static tympan_status process_frame(tympan_stream *s, float *row) {
@@ -157,31 +156,32 @@ static tympan_status process_frame(tympan_stream *s, float *row) {
             (status = tympan_window_apply_split(s->window, first, first_count, second, second_count, input)) != TYMPAN_OK)
             return status;
         tympan_framer_advance(s->framer);
-        return spectrum_onwards(s, row);
+        return spectrum_onwards(s, NULL, row);
     }
     if ((status = tympan_framer_read(s->framer, s->frame, s->frame_length)) != TYMPAN_OK) return status;
     /* The descriptors read the frame before the window: a copy only when
      * dither, DC removal or pre-emphasis would change it first. */
-    s->unwindowed = s->frame;
+    const float *unwindowed = s->frame;
     if (s->descriptors && tympan_window_changes_frame(s->window)) {
         memcpy(s->raw, s->frame, s->frame_length * sizeof(float));
-        s->unwindowed = s->raw;
+        unwindowed = s->raw;
     }
     /* The window writes straight into the FFT's input. */
     if ((status = tympan_window_process_into(s->window, s->frame, input, s->frame_length)) != TYMPAN_OK)
         return status;
-    return spectrum_onwards(s, row);
+    return spectrum_onwards(s, unwindowed, row);
 }
 
-/* From the windowed frame in the FFT's input to the output row. */
-static tympan_status spectrum_onwards(tympan_stream *s, float *row) {
+/* From the windowed frame in the FFT's input to the output row; the
+ * descriptors read `unwindowed` (NULL without descriptors). */
+static tympan_status spectrum_onwards(tympan_stream *s, const float *unwindowed, float *row) {
     tympan_status status;
     if ((status = tympan_spectrum_transform(s->spectrum, s->frame_length, s->bins, s->bin_count)) != TYMPAN_OK)
         return status;
     if ((status = tympan_filterbank_process(s->filterbank, s->bins, s->bin_count, s->mel,
                                             s->band_count)) != TYMPAN_OK)
         return status;
-    if (s->descriptors && (status = describe(s, row + s->base_count)) != TYMPAN_OK) return status;
+    if (s->descriptors && (status = describe(s, unwindowed, row + s->base_count)) != TYMPAN_OK) return status;
     if (!s->mfcc) return tympan_log_process(s->log, s->mel, row, s->band_count);
     if ((status = tympan_log_process(s->log, s->mel, s->mel, s->band_count)) != TYMPAN_OK) return status;
     return tympan_mfcc_process(s->mfcc, s->mel, s->band_count, row, s->base_count);
