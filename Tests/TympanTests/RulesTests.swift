@@ -63,7 +63,8 @@ import Testing
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"class": "gunshot", "above": 2}]}}"#, 5, "classes[0].detector.suppressed_by[0].above", "must be in 0...1"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"suppressed_by": [{"clas": "scream"}]}}"#, 5, "classes[0].detector.suppressed_by[0].clas", "unknown key"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"hold": 1}}"#, 5, "classes[0].detector.hold", "needs onset_feature"),
-        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_within": -3}}"#, 5, "classes[0].detector.onset_within", "must be in 0.0...200.0"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_feature": "flux_db", "onset_within": -3}}"#, 5, "classes[0].detector.onset_within", "must be in 0.0...200.0"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_within": 10}}"#, 5, "classes[0].detector.onset_within", "needs onset_feature"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_feature": "flux_db", "hold": -1}}"#, 5, "classes[0].detector.hold", "must be in 0.0...60.0"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {

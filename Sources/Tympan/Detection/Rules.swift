@@ -397,6 +397,9 @@ private struct RuleReader {
         if let a = o["onset_above"] { d.onsetAbove = try number(a, "\(field).onset_above") }
         d.onsetLookback = try read("onset_lookback", 0...10) ?? d.onsetLookback
         d.onsetWithin = try read("onset_within", 0...200)
+        if let w = o["onset_within"], d.onsetFeature == nil {
+            throw fail(w, "\(field).onset_within", "needs onset_feature (the onset stops where that feature falls this far below its trigger value)")
+        }
         if let h = o["hold"] {
             d.hold = try read("hold", 0...60)!
             guard d.onsetFeature != nil || d.hold == 0 else {
