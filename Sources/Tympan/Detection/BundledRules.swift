@@ -406,7 +406,7 @@ extension Rules {
     },
     {
       "class": "scream", "id": 2,
-      "about": "Weighted evidence of a loud voice: the 500-2000 Hz band holding most of the energy with sharp harmonic lines in it over 0.4 s, a mid-band peak that glides (pitch contour and vibrato), harmonicity, the mid band above its background; onsets reach back 0.6 s while the mid band stands 6 dB above its background (the rough start). Against it: a very sharp line in 2-5 kHz (whistles), energy centred above 6 kHz, a steady share above 2 kHz (hiss). Guards: barks are shorter than the minimum 0.25 s, speech is lower and less steadily voiced; sirens remain the hardest negative.",
+      "about": "Weighted evidence of a loud voice: the 500-2000 Hz band holding most of the energy with sharp harmonic lines in it over 0.4 s, a mid-band peak that glides (pitch contour and vibrato), harmonicity, the mid band above its background; onsets reach back up to 0.6 s while the mid band stands 3 dB above its background and within 10 dB of its level at the trigger (the rough start, not the street before it); a voice that breaks is held as one event for up to 1 s. Against it: a very sharp line in 2-5 kHz (whistles), energy centred above 6 kHz, a steady share above 2 kHz (hiss). Guards: barks are shorter than the minimum 0.25 s, speech is lower and less steadily voiced; sirens remain the hardest negative.",
       "combine": "weighted", "bias": -17.7677,
       "when": [
         {"all": [{"feature": "band_mid_ratio_db", "aggregate": "max", "frames": 41, "ahead": 20, "above": -0.3089829236268997}, {"feature": "band_mid_tonality_db", "aggregate": "mean", "frames": 41, "ahead": 20, "above": 21.817015647888184}], "weight": 0.9236},
@@ -928,7 +928,7 @@ extension Rules {
     },
     {
       "class": "drill", "id": 3,
-      "about": "Weighted evidence of a motor: the mid band keeps its share for 0.4 s, harmonic lines in the mid band, a broad spectrum (rattle), tonal lines up into the top band. Against it: rising flux (many onsets), one pure dominating line (a tone, a siren, a horn), strongly impulsive frames, swinging flatness. Guard: a generator's steady hum is part of the background and raises nothing.",
+      "about": "Weighted evidence of a motor: the mid band keeps its share for 0.4 s, harmonic lines in the mid band, a broad spectrum (rattle), tonal lines up into the top band. Against it: rising flux (many onsets), one pure dominating line (a tone, a siren, a horn), strongly impulsive frames, swinging flatness. Guard: a generator's steady hum is part of the background and raises nothing. Silenced while a scream or a horn sounds, or while the grinder rule scores 0.6 (their lines and rattle share its bands); held as one event over dips of up to 4 s while its low band stays 6 dB above its background.",
       "combine": "weighted", "bias": -14.7556,
       "when": [
         {"feature": "band_top_above_db", "aggregate": "max", "frames": 41, "ahead": 20, "above": 2.801895260810852, "weight": 1.162},
@@ -1474,7 +1474,7 @@ extension Rules {
     },
     {
       "class": "angle_grinder", "id": 4,
-      "about": "Weighted evidence of a disc cutting: a spectrum whose low band is not dominant while still present, impulsive all through (sparks keep the crest factor above 11 dB), a wide bandwidth, tonal top-band lines (the whine). Against it: a spectrum dominated by the top band (spray hiss), a strongest top-band bin above 5.5 kHz, a sharp line in 2-5 kHz (whistles). Silenced while a drill sounds (a drill's whine and impacts share its bands).",
+      "about": "Weighted evidence of a disc cutting: a spectrum whose low band is not dominant while still present, impulsive all through (sparks keep the crest factor above 11 dB), a wide bandwidth, tonal top-band lines (the whine). Against it: a spectrum dominated by the top band (spray hiss), a strongest top-band bin above 5.5 kHz, a sharp line in 2-5 kHz (whistles). Held as one event over dips of up to 4 s while its 2-5 kHz band stays 6 dB above its background (the disc biting into the work); its onset reaches back 0.3 s over the spin-up.",
       "combine": "weighted", "bias": -1.157,
       "when": [
         {"feature": "band_low_ratio_db", "aggregate": "min", "frames": 21, "ahead": 10, "above": -1.9729573130607605, "weight": 1.5149},
@@ -2018,7 +2018,7 @@ extension Rules {
     },
     {
       "class": "car_horn", "id": 5,
-      "about": "Weighted evidence of a horn: the strongest line below 500 Hz sits above 344 Hz (the fundamental of 350-550 Hz horns) and stays there, a steady mid-band peak, a broad spectrum from the clipped diaphragm's harmonics. Against it: impulsive frames (crest factor), an autocorrelation pitch above 640 Hz (sirens sweep higher), energy spread high (roll-off above 3.2 kHz with a broad spectrum). Honks split when the score drops (no merging).",
+      "about": "Weighted evidence of a horn: the strongest line below 500 Hz sits above 344 Hz (the fundamental of 350-550 Hz horns) and stays there, a steady mid-band peak, a broad spectrum from the clipped diaphragm's harmonics. Against it: impulsive frames (crest factor), an autocorrelation pitch above 640 Hz (sirens sweep higher), energy spread high (roll-off above 3.2 kHz with a broad spectrum). Honks split when the score drops (gaps over 50 ms). Silenced while a drill sounds, while the scream rule scores 0.6 or the whistle rule 0.3 (voices and whistles have lines in its bands too).",
       "combine": "weighted", "bias": -15.8712,
       "when": [
         {"feature": "band_low_peak_hz", "aggregate": "min", "frames": 5, "ahead": 2, "above": 344.5181121826172, "weight": 0.8447},
@@ -2538,7 +2538,7 @@ extension Rules {
     },
     {
       "class": "whistle", "id": 6,
-      "about": "Weighted evidence of a pea whistle: the 2-5 kHz band holding the energy in one sharp line (tonality above 25-33 dB), a line that warbles by some Hz (the pea), many zero crossings, the band above its background. Against it: a mid-band line above 700 Hz (sirens, voices), impulsive frames, the top band far above its background (hiss), a 2-5 kHz peak above 4.5 kHz or jumping by hundreds of Hz (bird chirps sweep). Short blasts count: minimum 0.1 s.",
+      "about": "Weighted evidence of a pea whistle: the 2-5 kHz band holding the energy in one sharp line (tonality above 25-33 dB), a line that warbles by some Hz (the pea), many zero crossings, the band above its background. Against it: a mid-band line above 700 Hz (sirens, voices), impulsive frames, the top band far above its background (hiss), a 2-5 kHz peak above 4.5 kHz or jumping by hundreds of Hz (bird chirps sweep). Short blasts count: minimum 0.1 s. Silenced while the scream or horn rule scores 0.3 or the drill rule 0.6; its onset reaches back up to 0.6 s over the blast's rise.",
       "combine": "weighted", "bias": -16.9237,
       "when": [
         {"all": [{"feature": "band_high_ratio_db", "aggregate": "max", "frames": 5, "ahead": 2, "above": -4.050073862075806}, {"feature": "band_high_tonality_db", "aggregate": "max", "frames": 5, "ahead": 2, "above": 32.99333381652832}], "weight": 1.1514},
@@ -3062,7 +3062,7 @@ extension Rules {
     },
     {
       "class": "aerosol_spray", "id": 7,
-      "about": "Weighted evidence of hiss: the 2-5 kHz peak sitting high (above 3.6 kHz: the nozzle resonance), roll-off above 5.4 kHz, a large top-band share, a flat spectrum. Against it: impulsive frames (grinder sparks, crackles), lines low in the spectrum (engines, voices), a loud jump above the background within 0.4 s. Guard: rain is steady and part of the background. Silenced while an angle grinder sounds (its sparks hiss like a spray).",
+      "about": "Weighted evidence of hiss: the 2-5 kHz peak sitting high (above 3.6 kHz: the nozzle resonance), roll-off above 5.4 kHz, a large top-band share, a flat spectrum. Against it: impulsive frames (grinder sparks, crackles), lines low in the spectrum (engines, voices), a loud jump above the background within 0.4 s. Guard: rain is steady and part of the background. Its onset reaches back up to 1 s while the top band stands 3 dB above its background (the valve opening); the sparks of a grinder remain its closest confusion.",
       "combine": "weighted", "bias": -7.8865,
       "when": [
         {"feature": "band_low_peak_hz", "aggregate": "mean", "frames": 21, "ahead": 10, "above": 486.22560119628906, "weight": -1.4984},
