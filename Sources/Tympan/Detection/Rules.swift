@@ -157,8 +157,8 @@ public struct DetectorSettings: Sendable, Equatable {
     /// Classes that silence this one while they sound: a frame's score counts
     /// as 0 while one of them is above its own `on` threshold (and until it
     /// falls below its `off`), or, with `above`, while its score is at least
-    /// that. The sparks of a grinder hiss like a spray can: `aerosol_spray`
-    /// is suppressed by `angle_grinder`.
+    /// that. For example, the sparks of a grinder hiss like a spray can, so
+    /// `aerosol_spray` may be suppressed by `angle_grinder`.
     public var suppressedBy: [Suppressor] = []
 }
 
