@@ -40,10 +40,11 @@ static inline v4f v4_from_int(v4i a) { return vcvtq_f32_s32(a); }
  * product after the other in each lane. */
 static inline v4f v4_madd4(v4f acc, const float *w, const float *p) {
     float32x4_t x = vld1q_f32(p);
-    acc = vfmaq_laneq_f32(acc, vld1q_f32(w), x, 0);
-    acc = vfmaq_laneq_f32(acc, vld1q_f32(w + 4), x, 1);
-    acc = vfmaq_laneq_f32(acc, vld1q_f32(w + 8), x, 2);
-    return vfmaq_laneq_f32(acc, vld1q_f32(w + 12), x, 3);
+    float32x4x4_t m = vld1q_f32_x4(w);  /* one load of 16 weights */
+    acc = vfmaq_laneq_f32(acc, m.val[0], x, 0);
+    acc = vfmaq_laneq_f32(acc, m.val[1], x, 1);
+    acc = vfmaq_laneq_f32(acc, m.val[2], x, 2);
+    return vfmaq_laneq_f32(acc, m.val[3], x, 3);
 }
 typedef uint32x4_t v4m;
 static inline v4m v4_gt(v4f a, v4f b) { return vcgtq_f32(a, b); }

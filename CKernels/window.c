@@ -107,10 +107,13 @@ static void multiply(const float *x, const float *c, float *out, size_t n, int s
     const float *end = x + n;
 #if TYMPAN_SIMD
     if (simd)
-        for (; x + 8 <= end; x += 8, c += 8, out += 8) {
+        for (; x + 16 <= end; x += 16, c += 16, out += 16) {
             v4f a = v4_mul(v4_load(x), v4_load(c)), b = v4_mul(v4_load(x + 4), v4_load(c + 4));
+            v4f d = v4_mul(v4_load(x + 8), v4_load(c + 8)), e = v4_mul(v4_load(x + 12), v4_load(c + 12));
             v4_store(out, a);
             v4_store(out + 4, b);
+            v4_store(out + 8, d);
+            v4_store(out + 12, e);
         }
 #endif
     (void)simd;
