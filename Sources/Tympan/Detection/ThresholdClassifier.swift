@@ -114,7 +114,6 @@ struct ThresholdClassifier {
     private let groupMembers: [Int]
     /// Per class, the indices of its conditions (contiguous, in the rules' order).
     private let classRanges: [Range<Int>]
-    private var conditionValues: [Double]
     private var conditionScores: [Double]
     private let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
     /// Frames between the newest frame and the frame being scored.
@@ -214,7 +213,6 @@ struct ThresholdClassifier {
         }
         self.aggregates = aggregates
         aggregateValues = Array(repeating: 0, count: aggregates.count)
-        conditionValues = Array(repeating: 0, count: conditions.count)
         conditionScores = Array(repeating: 0, count: conditions.count)
         self.delay = delay
     }
@@ -251,17 +249,19 @@ struct ThresholdClassifier {
         for (k, a) in aggregates.enumerated() { aggregateValues[k] = windows[a.window].value(a.aggregate) }
         // The hot loop reads plain values only (no strings, no enums): a hard
         // threshold holds (1) when low <= x <= high, as Condition.score says.
+        // (Both comparisons are made, without a branch on the first: which way
+        // they go is as good as random.)
         tests.withUnsafeBufferPointer { tests in
             aggregateValues.withUnsafeBufferPointer { values in
-                conditionValues.withUnsafeMutableBufferPointer { conditionValues in
-                    conditionScores.withUnsafeMutableBufferPointer { scores in
-                        for i in tests.indices {
-                            let t = tests[i]
-                            let x = values[t.value]
-                            conditionValues[i] = x
-                            scores[i] = t.soft ? Condition.score(x, conditions[i].condition.threshold,
-                                                                 softness: conditions[i].condition.softness)
-                                               : (x >= t.low && x <= t.high ? 1 : 0)
+                conditionScores.withUnsafeMutableBufferPointer { scores in
+                    for i in tests.indices {
+                        let t = tests[i]
+                        let x = values[t.value]
+                        if t.soft {
+                            scores[i] = Condition.score(x, conditions[i].condition.threshold,
+                                                        softness: conditions[i].condition.softness)
+                        } else {
+                            scores[i] = Double((x >= t.low ? 1 : 0) & (x <= t.high ? 1 : 0))
                         }
                     }
                 }
@@ -301,7 +301,7 @@ struct ThresholdClassifier {
 
     func snapshot(of classIndex: Int) -> Snapshot {
         let range = classRanges[classIndex]
-        return Snapshot(values: Array(conditionValues[range]), scores: Array(conditionScores[range]))
+        return Snapshot(values: range.map { aggregateValues[tests[$0].value] }, scores: Array(conditionScores[range]))
     }
 
     /// The terms of a class at the frame just scored (see the other overload).
