@@ -66,6 +66,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The whole detection, streaming 100 ms chunks of steady noise (no event
+    // opens): nothing is allocated per chunk. Checked in CI like the one above.
+    Benchmark("SteadyChunkDetection",
+              configuration: .init(metrics: [.mallocCountTotal, .wallClock],
+                                   thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p90: 0, .p100: 0])])) { benchmark in
+        let detector = try EventDetector()
+        let chunk = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1600)
+        defer { chunk.deallocate() }
+        _ = chunk.initialize(from: tenSeconds[0..<1600])
+        // Past the classifier's look-ahead and the background's warm-up, so that every chunk is alike.
+        for _ in 0..<100 { blackHole(try detector.append(UnsafeBufferPointer(chunk))) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try detector.append(UnsafeBufferPointer(chunk)))
+        }
+    }
+
     // Steady-state streaming: 1600-sample chunks (100 ms), 10 frames each.
     Benchmark("Streaming log-mel, 100 ms chunks") { benchmark in
         let extractor = try FeatureExtractor(configuration: .librosa)

@@ -264,6 +264,8 @@ public final class EventDetector {
     private var onsetValues: [[Double]]
     /// The levels of the frames computed since the last `takeLevels()`.
     private var levelSummary = LevelSummary()
+    /// The frames of the last chunk (reused).
+    private var frames: FeatureFrames
 
     public init(rules: Rules) throws(TympanError) {
         guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
@@ -272,6 +274,7 @@ public final class EventDetector {
         }
         self.rules = rules
         extractor = try FeatureExtractor(configuration: rules.configuration)
+        frames = FeatureFrames(featureCount: extractor.featureCount)
         classifier = ThresholdClassifier(rules: rules)
         stage = TrackingStage(rules: rules)
         levelIndex = level
@@ -287,11 +290,16 @@ public final class EventDetector {
     }
 
     public func append(_ samples: [Float]) throws(TympanError) -> [SoundEvent] {
-        consume(try extractor.append(samples))
+        do {
+            return try samples.withUnsafeBufferPointer { buffer throws(TympanError) in try append(buffer) }
+        }
     }
 
+    /// In a steady stream nothing is allocated while no event closes: the
+    /// frames go into one reused buffer, the scores into another.
     public func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> [SoundEvent] {
-        consume(try extractor.append(samples))
+        try extractor.append(samples, into: &frames)
+        return consume(frames)
     }
 
     /// The A-weighted levels of the frames computed since the last call (or

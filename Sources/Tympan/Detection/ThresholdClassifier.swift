@@ -115,6 +115,7 @@ struct ThresholdClassifier {
     /// Per class, the indices of its conditions (contiguous, in the rules' order).
     private let classRanges: [Range<Int>]
     private var conditionScores: [Double]
+    private var classScores: [Double]
     private let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
     /// Frames between the newest frame and the frame being scored.
     let delay: Int
@@ -214,6 +215,7 @@ struct ThresholdClassifier {
         self.aggregates = aggregates
         aggregateValues = Array(repeating: 0, count: aggregates.count)
         conditionScores = Array(repeating: 0, count: conditions.count)
+        classScores = Array(repeating: 0, count: rules.classes.count)
         self.delay = delay
     }
 
@@ -241,10 +243,14 @@ struct ThresholdClassifier {
         return (first...newest).map { ($0, evaluate($0)) }
     }
 
+    /// The scores of frame e, in `classScores` (reused from frame to frame: a
+    /// steady stream allocates nothing here as long as callers let go of the
+    /// array they were given before the next frame).
     private mutating func evaluate(_ e: Int) -> [Double] {
         for i in windows.indices { windows[i].evaluate(e, newest: newest) }
         if let gate, windows[gate].current < Self.silenceDBFS {
-            return Array(repeating: 0, count: classes.count)
+            for k in classScores.indices { classScores[k] = 0 }
+            return classScores
         }
         for (k, a) in aggregates.enumerated() { aggregateValues[k] = windows[a.window].value(a.aggregate) }
         // The hot loop reads plain values only (no strings, no enums): a hard
@@ -267,7 +273,9 @@ struct ThresholdClassifier {
                 }
             }
         }
-        var out = [Double](repeating: 0, count: classes.count)
+        var out = classScores
+        classScores = []  // `out` is the only reference while it is written: no copy
+        defer { classScores = out }
         conditionScores.withUnsafeBufferPointer { scores in
             groupMembers.withUnsafeBufferPointer { members in
                 for k in classes.indices {
