@@ -60,8 +60,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CTympanTests", dependencies: ["CTympan"]),
-        .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO"]),
+        // Helpers shared by the test targets (a seeded generator).
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "CTympanTests", dependencies: ["CTympan", "TestSupport"]),
+        .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO", "TestSupport"]),
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),
         .testTarget(name: "TympanSensorTests", dependencies: ["TympanSensor"]),
         .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation", "TympanIO"]),

@@ -1,6 +1,7 @@
 import CTympan
 import Foundation
 import Testing
+import TestSupport
 
 /// The four-lane paths (NEON on aarch64, SSE2 on x86-64) against the scalar
 /// reference of each kernel, on random inputs of awkward sizes (remainders
@@ -26,7 +27,7 @@ import Testing
     @Test("Window: four lanes equal the scalar product exactly, for lengths with and without a remainder",
           arguments: [400, 401, 402, 403, 7])
     func window(length: Int) {
-        var generator = SeededGenerator(seed: 1)
+        var generator = SplitMix(seed: 1)
         var config = tympan_window_config(length: length, type: TYMPAN_WINDOW_HANN_PERIODIC, preemphasis: 0.97,
                                           remove_dc_offset: 1, dither: 0, dither_seed: 0)
         var a: OpaquePointer?, b: OpaquePointer?
@@ -42,7 +43,7 @@ import Testing
     @Test("Power spectrum: four lanes within 2 ulp of the scalar path, every bin (512 and 510 points)",
           arguments: [512, 510])
     func power(size: Int) {
-        var generator = SeededGenerator(seed: 2)
+        var generator = SplitMix(seed: 2)
         var config = tympan_spectrum_config(fft_size: size, kind: TYMPAN_SPECTRUM_POWER)
         var s: OpaquePointer?
         #expect(tympan_spectrum_create(&config, &s) == TYMPAN_OK)
@@ -70,7 +71,7 @@ import Testing
           arguments: [(64, TYMPAN_MEL_TRIANGLE_HZ), (40, TYMPAN_MEL_TRIANGLE_MEL), (23, TYMPAN_MEL_TRIANGLE_HZ),
                       (1, TYMPAN_MEL_TRIANGLE_HZ), (80, TYMPAN_MEL_TRIANGLE_MEL)])
     func groups(bands: Int, shape: tympan_mel_shape) {
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix(seed: 3)
         let fb = filterbank(bands, shape: shape)
         defer { tympan_filterbank_destroy(fb) }
         for scale: Float in [1, 1e-12, 1e30] {
@@ -84,7 +85,7 @@ import Testing
 
     @Test("Filterbank: an infinite or NaN power, or a sum that overflows, gives what the scalar path gives (FLT_MAX in the bands that hold it, the rest untouched)")
     func nonFinite() {
-        var generator = SeededGenerator(seed: 4)
+        var generator = SplitMix(seed: 4)
         let fb = filterbank(64)
         defer { tympan_filterbank_destroy(fb) }
         for bad: Float in [.infinity, .nan, .greatestFiniteMagnitude] {
@@ -125,19 +126,6 @@ import Testing
     }
 }
 
-/// A small deterministic generator (splitmix64), so that a failure repeats.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The median behind the tonality descriptors (a branch-free quickselect):
 /// against a sort, on random spectra, spectra full of ties, and silence.
 @Suite struct MedianTests {
@@ -150,7 +138,7 @@ struct SeededGenerator: RandomNumberGenerator {
         var handle: OpaquePointer?
         edges.withUnsafeBufferPointer { config.band_edges = $0.baseAddress; #expect(tympan_descriptors_create(&config, &handle) == TYMPAN_OK) }
         defer { tympan_descriptors_destroy(handle) }
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix(seed: 5)
         let frame = [Float](repeating: 0.01, count: 400), mel = [Float](repeating: 1, count: 4)
         var out = [Float](repeating: 0, count: 12 + 4 * 4)
         func db(_ x: Float) -> Double { 10 * log10(max(Double(x), 1e-12)) }  // descriptors.c's FLOOR_POWER

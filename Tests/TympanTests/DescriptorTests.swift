@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Tympan
 
 /// Descriptors on signals with a known answer.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Tympan
 
 /// Feeding audio in chunks of any size gives bit-identical frames to feeding it whole.
@@ -153,20 +154,6 @@ import Tympan
         #expect(a != undithered)
     }
 }
-
-/// A small deterministic generator for test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 
 @Suite struct UnwindowedFrameTests {
     @Test("Descriptors read the frame before dither and DC removal (the stream's copy), the mel bands after them")
