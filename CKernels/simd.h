@@ -1,6 +1,6 @@
 /* Four float lanes, chosen at compile time: NEON on aarch64, SSE2 on x86-64
  * (every x86-64 has it), nothing elsewhere or with -DTYMPAN_NO_SIMD. The
- * kernels that use it (window, power spectrum, filterbank, log) are written
+ * kernels that use it (window, the real FFT's split step with the power, filterbank, log) are written
  * once against these few operations and keep their scalar reference next to
  * them (the *_scalar functions of tympan.h), which the tests compare.
  * Internal header: not part of the public API. */
@@ -51,11 +51,16 @@ static inline v4m v4_gt(v4f a, v4f b) { return vcgtq_f32(a, b); }
 static inline v4f v4_select(v4m mask, v4f x, v4f y) { return vbslq_f32(mask, x, y); }
 /* x where the mask is set, 0 elsewhere. */
 static inline v4f v4_keep(v4m mask, v4f x) { return vreinterpretq_f32_u32(vandq_u32(mask, vreinterpretq_u32_f32(x))); }
-/* Interleaved complex bins c[0..7] (re, im, ...) to four powers re^2 + im^2. */
-static inline v4f v4_power(const float *c) {
+/* acc - a * b (fused). */
+static inline v4f v4_msub(v4f acc, v4f a, v4f b) { return vfmsq_f32(acc, a, b); }
+/* Four interleaved complex values c[0..7] (re, im, ...) to their real and imaginary lanes. */
+static inline void v4_load_complex(const float *c, v4f *re, v4f *im) {
     float32x4x2_t z = vld2q_f32(c);
-    return vfmaq_f32(vmulq_f32(z.val[1], z.val[1]), z.val[0], z.val[0]);
+    *re = z.val[0];
+    *im = z.val[1];
 }
+/* Lanes in reverse order. */
+static inline v4f v4_reverse(v4f x) { x = vrev64q_f32(x); return vextq_f32(x, x, 2); }
 /* Finite-lane masks: all set while every lane seen was finite. */
 static inline v4m v4_all_lanes(void) { return vdupq_n_u32(0xffffffffu); }
 static inline v4m v4_and_finite(v4m mask, v4f x) { return vandq_u32(mask, vcleq_f32(vabsq_f32(x), vdupq_n_f32(3.40282347e38f))); }
@@ -99,11 +104,13 @@ typedef __m128 v4m;
 static inline v4m v4_gt(v4f a, v4f b) { return _mm_cmpgt_ps(a, b); }
 static inline v4f v4_select(v4m mask, v4f x, v4f y) { return v4_blend(mask, x, y); }
 static inline v4f v4_keep(v4m mask, v4f x) { return _mm_and_ps(mask, x); }
-static inline v4f v4_power(const float *c) {
+static inline v4f v4_msub(v4f acc, v4f a, v4f b) { return _mm_sub_ps(acc, _mm_mul_ps(a, b)); }
+static inline void v4_load_complex(const float *c, v4f *re, v4f *im) {
     v4f a = _mm_loadu_ps(c), b = _mm_loadu_ps(c + 4);
-    v4f re = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), im = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-    return _mm_add_ps(_mm_mul_ps(re, re), _mm_mul_ps(im, im));
+    *re = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *im = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
 }
+static inline v4f v4_reverse(v4f x) { return _mm_shuffle_ps(x, x, _MM_SHUFFLE(0, 1, 2, 3)); }
 static inline v4m v4_all_lanes(void) { return _mm_castsi128_ps(_mm_set1_epi32(-1)); }
 static inline v4m v4_and_finite(v4m mask, v4f x) {
     return _mm_and_ps(mask, _mm_cmple_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), x), _mm_set1_ps(3.40282347e38f)));
