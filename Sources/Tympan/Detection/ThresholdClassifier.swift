@@ -107,6 +107,46 @@ struct ThresholdClassifier {
         let soft: Bool
     }
     private let tests: [Test]
+    /// The hard one-sided conditions (above t, below t: nearly all of them),
+    /// grouped by the aggregate they read, for the sweep in `evaluate`: block
+    /// b reads aggregate `value`, its thresholds are
+    /// `sweepThresholds[start ..< aboveEnd]` (holds when x >= t) and
+    /// `[aboveEnd ..< end]` (holds when x <= t), and `sweepTargets` says
+    /// which condition each threshold is. Per condition that is 12 bytes read
+    /// and one written, against a 32-byte Test and an 8-byte score.
+    private struct Block {
+        let value: Int
+        let start: Int
+        let aboveEnd: Int
+        let end: Int
+    }
+    private let sweepBlocks: [Block]
+    private let sweepThresholds: [Double]
+    private let sweepTargets: [Int32]
+    /// The conditions the sweep does not take (between a and b, soft ones): the Test path.
+    private let otherTests: [Int]
+    /// With no soft condition every score is 0 or 1: kept as bytes in `held`
+    /// (`conditionScores` unused).
+    private let allHard: Bool
+    private var held: [UInt8]
+    /// The weighted classes' terms for the all-hard path, flat: class k's
+    /// terms are `termRanges[k]`; term j holds when every condition in
+    /// `termMembers[j * termArity ..< (j + 1) * termArity]` holds (a term with
+    /// fewer conditions is padded with `held`'s last byte, always 1: the same
+    /// count of loads for every term, so no loop exit to mispredict), and
+    /// then adds `termWeights[j]`, in fixed point (2^-40: a weight is moved by
+    /// at most 5e-13). Integer sums are exact in any order, so the four
+    /// running sums below do not wait on one another, and a score is the same
+    /// number on every machine.
+    private let termRanges: [Range<Int>]
+    private let termArity: Int
+    private let termMembers: [Int32]
+    private let termWeights: [Int64]
+    static let fixedPointScale = 1_099_511_627_776.0  // 2^40
+    /// Fixed point needs every class's weights to add up, in absolute value,
+    /// to at most 2^20 (a sum then stays below 2^60); rules beyond that
+    /// (never useful: the logistic is flat past 40) are summed in doubles.
+    private let fixedPoint: Bool
     /// Per weighted class: its single conditions with their weights, and its
     /// groups as ranges into `groupMembers` with their weights.
     private let leaves: [[(Int, Double)]]
@@ -126,7 +166,9 @@ struct ThresholdClassifier {
     static let silenceDBFS = -90.0
     private var newest = -1
 
-    init(rules: Rules) {
+    /// `reference`: every condition through its Test and every sum in
+    /// doubles, one term after the other (the tests compare the fast paths with it).
+    init(rules: Rules, reference: Bool = false) {
         var all = [Condition]()
         func collect(_ term: Term) {
             switch term {
@@ -189,6 +231,30 @@ struct ThresholdClassifier {
         self.leaves = leaves
         self.groups = groups
         groupMembers = members
+        let fixedPoint = leaves.indices.allSatisfy { k in
+            leaves[k].reduce(0) { $0 + abs($1.1) } + groups[k].reduce(0) { $0 + abs($1.1) } <= 1_048_576
+        }
+        self.fixedPoint = fixedPoint
+        func fixed(_ weight: Double) -> Int64 { fixedPoint ? Int64((weight * Self.fixedPointScale).rounded()) : 0 }
+        let arity = max(1, groups.joined().map(\.0.count).max() ?? 1)
+        let always = Int32(conditions.count)  // held's extra byte, always 1
+        var termRanges = [Range<Int>](), termMembers = [Int32](), termWeights = [Int64]()
+        for k in leaves.indices {
+            let first = termWeights.count
+            for (i, weight) in leaves[k] {
+                termMembers += [Int32(i)] + Array(repeating: always, count: arity - 1)
+                termWeights.append(fixed(weight))
+            }
+            for (range, weight) in groups[k] {
+                termMembers += range.map { Int32(members[$0]) } + Array(repeating: always, count: arity - range.count)
+                termWeights.append(fixed(weight))
+            }
+            termRanges.append(first..<termWeights.count)
+        }
+        termArity = arity
+        self.termRanges = termRanges
+        self.termMembers = termMembers
+        self.termWeights = termWeights
         gate = names.contains("level_db")
             ? window(Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0,
                                threshold: .above(Self.silenceDBFS), softness: 0, line: 0))
@@ -213,17 +279,47 @@ struct ThresholdClassifier {
             return Test(value: index, low: low, high: high, soft: c.softness > 0)
         }
         self.aggregates = aggregates
+        var above = [[(Double, Int32)]](repeating: [], count: aggregates.count), below = above
+        var others = [Int]()
+        for (i, entry) in conditions.enumerated() {
+            let test = tests[i]
+            switch (entry.condition.threshold, test.soft) {
+            case let (.above(t), false): above[test.value].append((t, Int32(i)))
+            case let (.below(t), false): below[test.value].append((t, Int32(i)))
+            default: others.append(i)
+            }
+        }
+        var blocks = [Block](), thresholds = [Double](), targets = [Int32]()
+        for a in aggregates.indices where !(above[a].isEmpty && below[a].isEmpty) {
+            let start = thresholds.count
+            for (t, i) in above[a] { thresholds.append(t); targets.append(i) }
+            let aboveEnd = thresholds.count
+            for (t, i) in below[a] { thresholds.append(t); targets.append(i) }
+            blocks.append(Block(value: a, start: start, aboveEnd: aboveEnd, end: thresholds.count))
+        }
+        sweepBlocks = blocks
+        sweepThresholds = thresholds
+        sweepTargets = targets
+        otherTests = others
+        allHard = !reference && !tests.contains { $0.soft }
+        held = Array(repeating: 0, count: conditions.count)
+        held.append(1)  // the padding of terms with fewer conditions than termArity
         aggregateValues = Array(repeating: 0, count: aggregates.count)
         conditionScores = Array(repeating: 0, count: conditions.count)
         classScores = Array(repeating: 0, count: rules.classes.count)
         self.delay = delay
     }
 
+    /// Condition i's score at the frame just scored.
+    private func conditionScore(_ i: Int) -> Double {
+        allHard ? Double(held[i]) : conditionScores[i]
+    }
+
     private func score(_ node: Node) -> Double {
         switch node {
-        case let .leaf(i): conditionScores[i]
+        case let .leaf(i): conditionScore(i)
         case let .any(nodes): nodes.map(score).max() ?? 0
-        case let .all(indices, _): indices.map { conditionScores[$0] }.min() ?? 0
+        case let .all(indices, _): indices.map(conditionScore).min() ?? 0
         }
     }
 
@@ -253,22 +349,14 @@ struct ThresholdClassifier {
             return classScores
         }
         for (k, a) in aggregates.enumerated() { aggregateValues[k] = windows[a.window].value(a.aggregate) }
-        // The hot loop reads plain values only (no strings, no enums): a hard
-        // threshold holds (1) when low <= x <= high, as Condition.score says.
-        // (Both comparisons are made, without a branch on the first: which way
-        // they go is as good as random.)
-        tests.withUnsafeBufferPointer { tests in
-            aggregateValues.withUnsafeBufferPointer { values in
-                conditionScores.withUnsafeMutableBufferPointer { scores in
-                    for i in tests.indices {
-                        let t = tests[i]
-                        let x = values[t.value]
-                        if t.soft {
-                            scores[i] = Condition.score(x, conditions[i].condition.threshold,
-                                                        softness: conditions[i].condition.softness)
-                        } else {
-                            scores[i] = Double((x >= t.low ? 1 : 0) & (x <= t.high ? 1 : 0))
-                        }
+        if allHard {
+            sweep()
+        } else {
+            // Soft conditions: every condition through its Test, scores as doubles.
+            tests.withUnsafeBufferPointer { tests in
+                aggregateValues.withUnsafeBufferPointer { values in
+                    conditionScores.withUnsafeMutableBufferPointer { scores in
+                        for i in tests.indices { scores[i] = Self.score(tests[i], values[tests[i].value], conditions[i].condition) }
                     }
                 }
             }
@@ -276,26 +364,108 @@ struct ThresholdClassifier {
         var out = classScores
         classScores = []  // `out` is the only reference while it is written: no copy
         defer { classScores = out }
-        conditionScores.withUnsafeBufferPointer { scores in
-            groupMembers.withUnsafeBufferPointer { members in
-                for k in classes.indices {
-                    switch classes[k].combination {
-                    case .all:
-                        out[k] = classes[k].nodes.map(score).min() ?? 0
-                    case let .weighted(bias):
-                        var z = bias
-                        for (i, weight) in leaves[k] { z += weight * scores[i] }
-                        for (range, weight) in groups[k] {
-                            var s = 1.0
-                            for m in range { s = Swift.min(s, scores[members[m]]) }
-                            z += weight * s
+        if allHard && fixedPoint {
+            combineHard(into: &out)
+        } else if allHard {
+            held.withUnsafeBufferPointer { bytes in combine(into: &out) { Double(bytes[$0]) } }
+        } else {
+            conditionScores.withUnsafeBufferPointer { scores in combine(into: &out) { scores[$0] } }
+        }
+        return out
+    }
+
+    /// A hard threshold holds (1) when low <= x <= high, as Condition.score
+    /// says; both comparisons are made, without a branch on the first (which
+    /// way they go is as good as random).
+    private static func score(_ t: Test, _ x: Double, _ c: Condition) -> Double {
+        t.soft ? Condition.score(x, c.threshold, softness: c.softness)
+            : Double((x >= t.low ? 1 : 0) & (x <= t.high ? 1 : 0))
+    }
+
+    /// Every hard condition's byte in `held`: one aggregate value against its
+    /// run of thresholds at a time, then the few other (two-sided) ones.
+    private mutating func sweep() {
+        sweepBlocks.withUnsafeBufferPointer { blocks in
+            sweepThresholds.withUnsafeBufferPointer { thresholds in
+                sweepTargets.withUnsafeBufferPointer { targets in
+                    aggregateValues.withUnsafeBufferPointer { values in
+                        held.withUnsafeMutableBufferPointer { held in
+                            for b in blocks {
+                                let x = values[b.value]
+                                for j in b.start..<b.aboveEnd { held[Int(targets[j])] = x >= thresholds[j] ? 1 : 0 }
+                                for j in b.aboveEnd..<b.end { held[Int(targets[j])] = x <= thresholds[j] ? 1 : 0 }
+                            }
                         }
+                    }
+                }
+            }
+        }
+        for i in otherTests {
+            held[i] = Self.score(tests[i], aggregateValues[tests[i].value], conditions[i].condition) > 0 ? 1 : 0
+        }
+    }
+
+    /// The class scores from the condition scores `condition(i)`: for a weighted
+    /// class the logistic of its bias plus its weights (a group counts its
+    /// smallest score); for an `all` class its smallest term.
+    private func combine(into out: inout [Double], _ condition: (Int) -> Double) {
+        groupMembers.withUnsafeBufferPointer { members in
+            for k in classes.indices {
+                switch classes[k].combination {
+                case .all:
+                    out[k] = classes[k].nodes.map(score).min() ?? 0
+                case let .weighted(bias):
+                    var z = bias
+                    for (i, weight) in leaves[k] { z += weight * condition(i) }
+                    for (range, weight) in groups[k] {
+                        var s = 1.0
+                        for m in range { s = Swift.min(s, condition(members[m])) }
+                        z += weight * s
+                    }
+                    out[k] = 1 / (1 + exp(-z))
+                }
+            }
+        }
+    }
+
+    /// `combine` when every condition is hard: a term is 0 or 1, its weight
+    /// is added in fixed point when all its conditions hold (no branch).
+    private func combineHard(into out: inout [Double]) {
+        let arity = termArity
+        held.withUnsafeBufferPointer { held in
+            termMembers.withUnsafeBufferPointer { members in
+                termWeights.withUnsafeBufferPointer { weights in
+                    for k in classes.indices {
+                        guard case let .weighted(bias) = classes[k].combination else {
+                            out[k] = classes[k].nodes.map(score).min() ?? 0
+                            continue
+                        }
+                        @inline(__always) func term(_ j: Int) -> Int64 {
+                            var all: UInt8 = 1
+                            if arity == 2 {
+                                all = held[Int(members[2 &* j])] & held[Int(members[2 &* j &+ 1])]
+                            } else {
+                                for m in j &* arity..<(j &+ 1) &* arity { all &= held[Int(members[m])] }
+                            }
+                            return weights[j] & (0 &- Int64(all))
+                        }
+                        var sums: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+                        let range = termRanges[k]
+                        var j = range.lowerBound
+                        while j &+ 4 <= range.upperBound {
+                            sums.0 &+= term(j)
+                            sums.1 &+= term(j &+ 1)
+                            sums.2 &+= term(j &+ 2)
+                            sums.3 &+= term(j &+ 3)
+                            j &+= 4
+                        }
+                        while j < range.upperBound { sums.0 &+= term(j); j &+= 1 }
+                        let z = bias + Double((sums.0 &+ sums.1) &+ (sums.2 &+ sums.3)) / Self.fixedPointScale
                         out[k] = 1 / (1 + exp(-z))
                     }
                 }
             }
         }
-        return out
     }
 
     /// The values and scores of one class's conditions at a frame: cheap to
@@ -309,7 +479,8 @@ struct ThresholdClassifier {
 
     func snapshot(of classIndex: Int) -> Snapshot {
         let range = classRanges[classIndex]
-        return Snapshot(values: range.map { aggregateValues[tests[$0].value] }, scores: Array(conditionScores[range]))
+        return Snapshot(values: range.map { aggregateValues[tests[$0].value] },
+                        scores: allHard ? range.map { Double(held[$0]) } : Array(conditionScores[range]))
     }
 
     /// The terms of a class at the frame just scored (see the other overload).
