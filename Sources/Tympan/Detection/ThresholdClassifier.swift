@@ -10,21 +10,17 @@ import Darwin
 /// scores by `delay` frames: frame `t - delay` is scored when frame `t` arrives,
 /// and `flush` scores the last frames with the windows cut at the end.
 struct ThresholdClassifier {
-    /// One feature over a window of frames, with the recent values it needs;
-    /// every condition on the same feature and window shares one pass over
-    /// it, whatever its aggregate.
+    /// One feature over a window of frames; every condition on the same
+    /// feature and window shares it, whatever its aggregate. Its values come
+    /// from its feature's ring (`Feature`).
     private struct Window {
-        let indices: Range<Int>
         let frames: Int
         let ahead: Int
-        var ring: [Double]
         var current = 0.0, last = 0.0, sum = 0.0, low = 0.0, high = 0.0, count = 1
 
-        init(_ key: Key, _ reference: FeatureReference, delay: Int) {
-            indices = reference.indices
+        init(_ key: Key) {
             frames = key.frames
             ahead = key.ahead
-            ring = Array(repeating: 0, count: key.frames + delay + 1)
         }
 
         /// A feature over a window; a condition on the frame's own value reads a window of one.
@@ -37,37 +33,6 @@ struct ThresholdClassifier {
                 feature = c.feature
                 (frames, ahead) = c.aggregate == .value ? (1, 0) : (c.frames, c.ahead)
             }
-        }
-
-        mutating func push(_ frame: ArraySlice<Float>, at t: Int) {
-            var x = 0.0
-            for i in indices { x += Double(frame[frame.startIndex + i]) }
-            ring[t % ring.count] = x / Double(indices.count)
-        }
-
-        /// Evaluates frame e when frames up to `newest` have been pushed.
-        mutating func evaluate(_ e: Int, newest: Int) {
-            // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the stream.
-            let end = min(e + ahead, newest)
-            let start = max(e + ahead - frames + 1, 0, newest - ring.count + 1)
-            let n = ring.count
-            current = ring[e % n]
-            last = ring[end % n]
-            var sum = 0.0, low = Double.infinity, high = -Double.infinity
-            ring.withUnsafeBufferPointer { r in
-                // Oldest first, as one or two runs of the ring (no division per frame).
-                var i = start % n
-                for _ in start...end {
-                    let x = r[i]
-                    sum += x
-                    low = Swift.min(low, x)
-                    high = Swift.max(high, x)
-                    i += 1
-                    if i == n { i = 0 }
-                }
-            }
-            (self.sum, self.low, self.high) = (sum, low, high)
-            count = end - start + 1
         }
 
         func value(_ aggregate: Condition.Aggregate) -> Double {
@@ -83,6 +48,76 @@ struct ThresholdClassifier {
         }
     }
 
+    /// A feature's recent values, kept once for all the windows over it (its
+    /// ring is as long as the longest needs), and those windows, evaluated in
+    /// one pass: shortest first, each that contains the one before (the
+    /// bundled rules' windows of 1, 5, 11, 21 and 41 frames around the frame
+    /// all do) adds only its frames outside that one, so a frame is read once
+    /// per feature, not once per window. (A window's sum then comes in
+    /// another order than oldest first: its mean may differ in the last bit.)
+    private struct Feature {
+        let indices: Range<Int>
+        var ring: [Double]
+        let windows: [Int]
+
+        mutating func push(_ frame: ArraySlice<Float>, at t: Int) {
+            var x = 0.0
+            for i in indices { x += Double(frame[frame.startIndex + i]) }
+            ring[t % ring.count] = x / Double(indices.count)
+        }
+
+        /// Sum, smallest and largest of frames from...to (to >= from) of the ring, oldest first.
+        static func scan(_ r: UnsafeBufferPointer<Double>, _ from: Int, _ to: Int) -> (Double, Double, Double) {
+            let n = r.count
+            var sum = 0.0, low = Double.infinity, high = -Double.infinity
+            var i = from % n
+            for _ in from...to {
+                let x = r[i]
+                sum += x
+                low = Swift.min(low, x)
+                high = Swift.max(high, x)
+                i += 1
+                if i == n { i = 0 }
+            }
+            return (sum, low, high)
+        }
+
+        /// Evaluates frame e's windows when frames up to `newest` have been pushed.
+        func evaluate(_ e: Int, newest: Int, into windows: UnsafeMutableBufferPointer<Window>) {
+            ring.withUnsafeBufferPointer { r in
+                let n = r.count
+                var previous = (start: 0, end: -1), sum = 0.0, low = Double.infinity, high = -Double.infinity
+                for w in self.windows {
+                    let window = windows[w]
+                    // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the stream.
+                    let end = Swift.min(e + window.ahead, newest)
+                    let start = Swift.max(e + window.ahead - window.frames + 1, 0, newest - n + 1)
+                    if previous.start <= previous.end && start <= previous.start && end >= previous.end {
+                        if start < previous.start {
+                            let (s, lo, hi) = Self.scan(r, start, previous.start - 1)
+                            sum += s
+                            low = Swift.min(low, lo)
+                            high = Swift.max(high, hi)
+                        }
+                        if end > previous.end {
+                            let (s, lo, hi) = Self.scan(r, previous.end + 1, end)
+                            sum += s
+                            low = Swift.min(low, lo)
+                            high = Swift.max(high, hi)
+                        }
+                    } else {
+                        (sum, low, high) = Self.scan(r, start, end)
+                    }
+                    previous = (start, end)
+                    windows[w].current = r[e % n]
+                    windows[w].last = r[end % n]
+                    (windows[w].sum, windows[w].low, windows[w].high) = (sum, low, high)
+                    windows[w].count = end - start + 1
+                }
+            }
+        }
+    }
+
     /// A term as indices into the conditions.
     private indirect enum Node {
         case leaf(Int)
@@ -91,6 +126,7 @@ struct ThresholdClassifier {
     }
 
     private var windows: [Window] = []
+    private var features: [Feature] = []
     /// Every condition of every class, with the window it reads.
     private let conditions: [(condition: Condition, window: Int)]
     /// Every (window, aggregate) that a condition reads: computed once a frame.
@@ -196,8 +232,7 @@ struct ThresholdClassifier {
         func window(_ c: Condition) -> Int {
             let key = Window.Key(c)  // one window serves every aggregate over it
             if let w = windowIndex[key] { return w }
-            // The feature was checked when the rules were read.
-            windows.append(Window(key, FeatureReference(c.feature, names: names)!, delay: delay))
+            windows.append(Window(key))
             windowIndex[key] = windows.count - 1
             return windows.count - 1
         }
@@ -260,6 +295,20 @@ struct ThresholdClassifier {
                                threshold: .above(Self.silenceDBFS), softness: 0, line: 0))
             : nil
         self.windows = windows
+        // One Feature per feature read, its windows shortest first (then the
+        // one looking least ahead), its ring as long as the longest window
+        // and the delay need.
+        var byFeature = [String: [Int]]()
+        for (key, w) in windowIndex { byFeature[key.feature, default: []].append(w) }
+        features = byFeature.keys.sorted().map { name in
+            let members = byFeature[name]!.sorted {
+                (windows[$0].frames, windows[$0].ahead) < (windows[$1].frames, windows[$1].ahead)
+            }
+            // The feature was checked when the rules were read.
+            return Feature(indices: FeatureReference(name, names: names)!.indices,
+                           ring: Array(repeating: 0, count: members.map { windows[$0].frames }.max()! + delay + 1),
+                           windows: members)
+        }
         self.conditions = conditions
         var aggregateIndex = [Int: Int]()  // window * 16 + aggregate
         var aggregates = [(window: Int, aggregate: Condition.Aggregate)]()
@@ -327,7 +376,7 @@ struct ThresholdClassifier {
     /// scores (in the order of the rules' classes), or nil while the delay fills.
     mutating func push(_ frame: ArraySlice<Float>) -> (frame: Int, scores: [Double])? {
         newest += 1
-        for i in windows.indices { windows[i].push(frame, at: newest) }
+        for f in features.indices { features[f].push(frame, at: newest) }
         let e = newest - delay
         return e >= 0 ? (e, evaluate(e)) : nil
     }
@@ -343,7 +392,10 @@ struct ThresholdClassifier {
     /// steady stream allocates nothing here as long as callers let go of the
     /// array they were given before the next frame).
     private mutating func evaluate(_ e: Int) -> [Double] {
-        for i in windows.indices { windows[i].evaluate(e, newest: newest) }
+        let newest = newest
+        windows.withUnsafeMutableBufferPointer { windows in
+            for f in features { f.evaluate(e, newest: newest, into: windows) }
+        }
         if let gate, windows[gate].current < Self.silenceDBFS {
             for k in classScores.indices { classScores[k] = 0 }
             return classScores
