@@ -147,9 +147,10 @@ struct ThresholdClassifier {
     /// grouped by the aggregate they read, for the sweep in `evaluate`: block
     /// b reads aggregate `value`, its thresholds are
     /// `sweepThresholds[start ..< aboveEnd]` (holds when x >= t) and
-    /// `[aboveEnd ..< end]` (holds when x <= t), and `sweepTargets` says
-    /// which condition each threshold is. Per condition that is 12 bytes read
-    /// and one written, against a 32-byte Test and an 8-byte score.
+    /// `[aboveEnd ..< end]` (holds when x <= t), and the byte of the
+    /// condition behind threshold j is `held[j]`: the sweep reads and writes
+    /// straight through (9 bytes per condition, no scatter), and the
+    /// compiler vectorises it.
     private struct Block {
         let value: Int
         let start: Int
@@ -158,11 +159,14 @@ struct ThresholdClassifier {
     }
     private let sweepBlocks: [Block]
     private let sweepThresholds: [Double]
-    private let sweepTargets: [Int32]
-    /// The conditions the sweep does not take (between a and b, soft ones): the Test path.
+    /// The conditions the sweep does not take (between a and b, soft ones):
+    /// the Test path, their bytes after the sweep's.
     private let otherTests: [Int]
+    /// Where condition i's byte is in `held`.
+    private let position: [Int32]
     /// With no soft condition every score is 0 or 1: kept as bytes in `held`
-    /// (`conditionScores` unused).
+    /// (`conditionScores` unused), in the sweep's order, then the other
+    /// conditions', then one byte that is always 1.
     private let allHard: Bool
     private var held: [UInt8]
     /// The weighted classes' terms for the all-hard path, flat: class k's
@@ -176,7 +180,7 @@ struct ThresholdClassifier {
     /// number on every machine.
     private let termRanges: [Range<Int>]
     private let termArity: Int
-    private let termMembers: [Int32]
+    private let termMembers: [Int32]  // positions in `held`
     private let termWeights: [Int64]
     static let fixedPointScale = 1_099_511_627_776.0  // 2^40
     /// Fixed point needs every class's weights to add up, in absolute value,
@@ -272,7 +276,7 @@ struct ThresholdClassifier {
         self.fixedPoint = fixedPoint
         func fixed(_ weight: Double) -> Int64 { fixedPoint ? Int64((weight * Self.fixedPointScale).rounded()) : 0 }
         let arity = max(1, groups.joined().map(\.0.count).max() ?? 1)
-        let always = Int32(conditions.count)  // held's extra byte, always 1
+        let always = Int32(conditions.count)  // stands for held's last byte, always 1 (mapped below)
         var termRanges = [Range<Int>](), termMembers = [Int32](), termWeights = [Int64]()
         for k in leaves.indices {
             let first = termWeights.count
@@ -288,7 +292,6 @@ struct ThresholdClassifier {
         }
         termArity = arity
         self.termRanges = termRanges
-        self.termMembers = termMembers
         self.termWeights = termWeights
         gate = names.contains("level_db")
             ? window(Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0,
@@ -338,17 +341,22 @@ struct ThresholdClassifier {
             default: others.append(i)
             }
         }
-        var blocks = [Block](), thresholds = [Double](), targets = [Int32]()
+        var blocks = [Block](), thresholds = [Double](), order = [Int32]()
         for a in aggregates.indices where !(above[a].isEmpty && below[a].isEmpty) {
             let start = thresholds.count
-            for (t, i) in above[a] { thresholds.append(t); targets.append(i) }
+            for (t, i) in above[a] { thresholds.append(t); order.append(i) }
             let aboveEnd = thresholds.count
-            for (t, i) in below[a] { thresholds.append(t); targets.append(i) }
+            for (t, i) in below[a] { thresholds.append(t); order.append(i) }
             blocks.append(Block(value: a, start: start, aboveEnd: aboveEnd, end: thresholds.count))
         }
+        order += others.map { Int32($0) }
+        var position = [Int32](repeating: 0, count: conditions.count + 1)
+        for (p, i) in order.enumerated() { position[Int(i)] = Int32(p) }
+        position[conditions.count] = Int32(conditions.count)  // the always-1 byte
+        self.position = position
+        self.termMembers = termMembers.map { position[Int($0)] }
         sweepBlocks = blocks
         sweepThresholds = thresholds
-        sweepTargets = targets
         otherTests = others
         allHard = !reference && !tests.contains { $0.soft }
         held = Array(repeating: 0, count: conditions.count)
@@ -361,7 +369,7 @@ struct ThresholdClassifier {
 
     /// Condition i's score at the frame just scored.
     private func conditionScore(_ i: Int) -> Double {
-        allHard ? Double(held[i]) : conditionScores[i]
+        allHard ? Double(held[Int(position[i])]) : conditionScores[i]
     }
 
     private func score(_ node: Node) -> Double {
@@ -419,7 +427,7 @@ struct ThresholdClassifier {
         if allHard && fixedPoint {
             combineHard(into: &out)
         } else if allHard {
-            held.withUnsafeBufferPointer { bytes in combine(into: &out) { Double(bytes[$0]) } }
+            held.withUnsafeBufferPointer { bytes in combine(into: &out) { Double(bytes[Int(position[$0])]) } }
         } else {
             conditionScores.withUnsafeBufferPointer { scores in combine(into: &out) { scores[$0] } }
         }
@@ -439,21 +447,19 @@ struct ThresholdClassifier {
     private mutating func sweep() {
         sweepBlocks.withUnsafeBufferPointer { blocks in
             sweepThresholds.withUnsafeBufferPointer { thresholds in
-                sweepTargets.withUnsafeBufferPointer { targets in
-                    aggregateValues.withUnsafeBufferPointer { values in
-                        held.withUnsafeMutableBufferPointer { held in
-                            for b in blocks {
-                                let x = values[b.value]
-                                for j in b.start..<b.aboveEnd { held[Int(targets[j])] = x >= thresholds[j] ? 1 : 0 }
-                                for j in b.aboveEnd..<b.end { held[Int(targets[j])] = x <= thresholds[j] ? 1 : 0 }
-                            }
+                aggregateValues.withUnsafeBufferPointer { values in
+                    held.withUnsafeMutableBufferPointer { held in
+                        for b in blocks {
+                            let x = values[b.value]
+                            for j in b.start..<b.aboveEnd { held[j] = x >= thresholds[j] ? 1 : 0 }
+                            for j in b.aboveEnd..<b.end { held[j] = x <= thresholds[j] ? 1 : 0 }
                         }
                     }
                 }
             }
         }
         for i in otherTests {
-            held[i] = Self.score(tests[i], aggregateValues[tests[i].value], conditions[i].condition) > 0 ? 1 : 0
+            held[Int(position[i])] = Self.score(tests[i], aggregateValues[tests[i].value], conditions[i].condition) > 0 ? 1 : 0
         }
     }
 
@@ -532,7 +538,7 @@ struct ThresholdClassifier {
     func snapshot(of classIndex: Int) -> Snapshot {
         let range = classRanges[classIndex]
         return Snapshot(values: range.map { aggregateValues[tests[$0].value] },
-                        scores: allHard ? range.map { Double(held[$0]) } : Array(conditionScores[range]))
+                        scores: allHard ? range.map(conditionScore) : Array(conditionScores[range]))
     }
 
     /// The terms of a class at the frame just scored (see the other overload).
