@@ -290,16 +290,26 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     out[TYMPAN_DESCRIPTOR_CREST] = mean_square > 0 ? (float)(20.0 * log10(peak / sqrt(mean_square))) : 0.0f;
     out[TYMPAN_DESCRIPTOR_ZCR] = frame_count > 1 ? (float)crossings / (float)(frame_count - 1) : 0.0f;
 
-    /* Spectrum: A-weighted level, shape. */
-    double weighted = 0, total = 0, magnitude_sum = 0, weighted_frequency = 0, log_sum = 0;
+    /* Spectrum: A-weighted level, shape, and what flatness and tonality need
+     * of the inner bins (all but DC and Nyquist), in one pass: each sum still
+     * goes in bin order, and the passes' chains of adds overlap. */
+    double weighted = 0, total = 0, magnitude_sum = 0, weighted_frequency = 0, log_sum = 0, arithmetic = 0;
+    float strongest = 0;
     for (size_t k = 0; k < n; k++) {
         double p = power[k];
         weighted += d->a_weight[k] * p;
-        total += (k == 0 || k == n - 1 ? 1.0 : 2.0) * p;
         float m = sqrtf(power[k]);
         d->magnitude[k] = m;
         magnitude_sum += m;
         weighted_frequency += m * (double)k * bin_hz;
+        if (k == 0 || k == n - 1) {  /* one-sided: DC and Nyquist count once */
+            total += p;
+            continue;
+        }
+        total += 2.0 * p;
+        arithmetic += m > 1e-5f ? m : 1e-5;  /* flatness: magnitudes floored at 1e-5 */
+        d->sorted[k - 1] = power[k];
+        strongest = power[k] > strongest ? power[k] : strongest;
     }
     out[TYMPAN_DESCRIPTOR_LEVEL_A] = (float)(to_db(weighted * d->power_scale) + AES17_DB + d->calibration_db);
     double centroid = magnitude_sum > 0 ? weighted_frequency / magnitude_sum : 0;
@@ -315,18 +325,11 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     out[TYMPAN_DESCRIPTOR_BANDWIDTH] = magnitude_sum > 0 ? (float)sqrt(spread / magnitude_sum) : 0.0f;
     out[TYMPAN_DESCRIPTOR_ROLLOFF] = (float)rolloff;
 
-    /* Flatness over the bins between DC and Nyquist (magnitudes floored at 1e-5). */
-    double arithmetic = 0;
+    /* Flatness over the bins between DC and Nyquist. */
     size_t inner = n - 2;
-    for (size_t k = 1; k + 1 < n; k++) {
-        arithmetic += d->magnitude[k] > 1e-5f ? d->magnitude[k] : 1e-5;
-        d->sorted[k - 1] = power[k];
-    }
     log_sum = log_of_product(d->magnitude + 1, inner);
     out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
     float median = select_kth(d->sorted, inner, inner / 2);
-    float strongest = 0;
-    for (size_t k = 1; k + 1 < n; k++) strongest = power[k] > strongest ? power[k] : strongest;
     out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(to_db(strongest) - to_db(median));
 
     /* Positive flux of the mel bands in dB. */

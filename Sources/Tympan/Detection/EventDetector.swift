@@ -354,10 +354,11 @@ public final class EventDetector {
             trace!.levels.append(level)
             for i in onsetValues.indices { trace!.onsets.append(onsetValues[i][slot]) }
         }
-        let classifier = self.classifier  // read only when a frame is an event's strongest
-        let onsetValues = self.onsetValues
-        return stage.update(frame: e, scores: scores, level: level, onset: { onsetValues[$0][slot] },
-                            explain: { classifier.snapshot(of: $0) }).map { event($0.0, $0.1) }
+        // The closures read the classifier and the onset values where they
+        // are (no copy of either per frame); the classifier only when a frame
+        // is an event's strongest.
+        return stage.update(frame: e, scores: scores, level: level, onset: { self.onsetValues[$0][slot] },
+                            explain: { self.classifier.snapshot(of: $0) }).map { event($0.0, $0.1) }
     }
 
     private func event(_ i: Int, _ closed: EventTracker.Closed) -> SoundEvent {
