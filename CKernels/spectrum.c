@@ -1,4 +1,5 @@
-/* Real FFT through FFTW single precision, then power or magnitude per bin. */
+/* Real FFT through FFTW single precision (a complex FFT of half the size and a
+ * split step), then power or magnitude per bin. */
 #include <math.h>
 #include <pthread.h>
 #include <fftw3.h>

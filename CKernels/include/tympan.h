@@ -109,7 +109,8 @@ tympan_status tympan_window_coefficients(const tympan_window *window, float *out
 
 /* ---------------------------------------------------------------- spectrum */
 /*
- * Real FFT through FFTW (single precision), then |X|^2 or |X|.
+ * Real FFT through FFTW (single precision: its complex FFT of fft_size / 2
+ * points plus a split step, see spectrum.c), then |X|^2 or |X|.
  * A frame shorter than fft_size is zero-padded at its end.
  * Planning is serialised by one process-wide lock; process is lock-free.
  */
