@@ -89,9 +89,11 @@ struct ThresholdClassifier {
                 var previous = (start: 0, end: -1), sum = 0.0, low = Double.infinity, high = -Double.infinity
                 for w in self.windows {
                     let window = windows[w]
-                    // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the stream.
+                    // The window [e + ahead - frames + 1, e + ahead], cut at both ends of the
+                    // stream; one wholly past the end (looking further ahead than it is long,
+                    // at the last frames) reads the last frame.
                     let end = Swift.min(e + window.ahead, newest)
-                    let start = Swift.max(e + window.ahead - window.frames + 1, 0, newest - n + 1)
+                    let start = Swift.min(Swift.max(e + window.ahead - window.frames + 1, 0, newest - n + 1), end)
                     if previous.start <= previous.end && start <= previous.start && end >= previous.end {
                         if start < previous.start {
                             let (s, lo, hi) = Self.scan(r, start, previous.start - 1)
