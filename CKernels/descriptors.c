@@ -180,6 +180,9 @@ static float select_kth(float *a, size_t n, size_t k) {
     return a[lo];
 }
 
+/* Flatness reads magnitudes floored at 1e-5. */
+static inline double floored(float m) { return m > 1e-5f ? (double)m : 1e-5; }
+
 /* x = 2^e m with m in [1, 2): returns m and adds e to *exponent (x positive and normal). */
 static inline double split_exponent(double x, int64_t *exponent) {
     uint64_t bits;
@@ -196,8 +199,9 @@ static inline double split_exponent(double x, int64_t *exponent) {
  * the root of a finite float, below 2e19: 8 of them stay far inside the
  * doubles' range), then one log. A log per bin cost about as much as
  * everything else in this function; the product is within 255 roundings
- * (3e-14) of the sum of logs. A magnitude that is not finite takes the log
- * per bin, as before. */
+ * (3e-14) of the sum of logs. A magnitude that is not finite, or a last
+ * partial run of factors whose product leaves the doubles' range (absurdly
+ * loud input), takes the log per bin, as before. */
 static double log_of_product(const float *m, size_t count) {
     double p[4] = {1, 1, 1, 1};
     int64_t exponent = 0;
@@ -206,8 +210,7 @@ static double log_of_product(const float *m, size_t count) {
     while (k + 32 <= count) {
         for (size_t end = k + 32; k < end; k += 4)
             for (int lane = 0; lane < 4; lane++) {
-                float x = m[k + (size_t)lane];
-                p[lane] *= x > 1e-5f ? (double)x : 1e-5;
+                p[lane] *= floored(m[k + (size_t)lane]);
             }
         for (int lane = 0; lane < 4; lane++) {
             if (!(p[lane] <= DBL_MAX)) finite = 0;
@@ -216,11 +219,11 @@ static double log_of_product(const float *m, size_t count) {
         if (!finite) break;
     }
     double tail = 1;
-    for (; finite && k < count; k++) tail *= m[k] > 1e-5f ? (double)m[k] : 1e-5;
+    for (; finite && k < count; k++) tail *= floored(m[k]);
     double product = (p[0] * p[1]) * (p[2] * p[3]) * tail;
     if (finite && product > 0 && product <= DBL_MAX) return log(product) + (double)exponent * 0.69314718055994530942;
     double sum = 0;
-    for (size_t j = 0; j < count; j++) sum += log(m[j] > 1e-5f ? (double)m[j] : 1e-5);
+    for (size_t j = 0; j < count; j++) sum += log(floored(m[j]));
     return sum;
 }
 
@@ -293,7 +296,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     /* Spectrum: A-weighted level, shape, and what flatness and tonality need
      * of the inner bins (all but DC and Nyquist), in one pass: each sum still
      * goes in bin order, and the passes' chains of adds overlap. */
-    double weighted = 0, total = 0, magnitude_sum = 0, weighted_frequency = 0, log_sum = 0, arithmetic = 0;
+    double weighted = 0, total = 0, magnitude_sum = 0, weighted_frequency = 0, arithmetic = 0;
     float strongest = 0;
     for (size_t k = 0; k < n; k++) {
         double p = power[k];
@@ -307,7 +310,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
             continue;
         }
         total += 2.0 * p;
-        arithmetic += m > 1e-5f ? m : 1e-5;  /* flatness: magnitudes floored at 1e-5 */
+        arithmetic += floored(m);
         d->sorted[k - 1] = power[k];
         strongest = power[k] > strongest ? power[k] : strongest;
     }
@@ -327,7 +330,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
 
     /* Flatness over the bins between DC and Nyquist. */
     size_t inner = n - 2;
-    log_sum = log_of_product(d->magnitude + 1, inner);
+    double log_sum = log_of_product(d->magnitude + 1, inner);
     out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
     float median = select_kth(d->sorted, inner, inner / 2);
     out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(to_db(strongest) - to_db(median));

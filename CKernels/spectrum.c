@@ -123,7 +123,7 @@ static void finish(const tympan_spectrum *s, float *bins, int simd) {
             v4f ur = v4_add(sr, pr), ui = v4_add(si, pi), vr = v4_sub(sr, pr), vi = v4_sub(si, pi);
             v4_store(bins + k, v4_mul(quarter, v4_madd(v4_mul(ur, ur), ui, ui)));
             v4_store(bins + m - k - 3, v4_reverse(v4_mul(quarter, v4_madd(v4_mul(vr, vr), vi, vi))));
-            if (k + 3 == last) break;
+            if (k + 3 >= last) break;  /* the group that ends at the last pair was done */
             k += 4;
         }
         k = last + 1;
