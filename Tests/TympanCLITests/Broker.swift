@@ -20,22 +20,32 @@ enum MQTTTest {
         throw Missing(description: "\(name) is not installed (scripts/bootstrap.sh installs mosquitto and mosquitto-clients)")
     }
 
-    /// A loopback TCP port nobody listens on (the kernel's choice).
+    /// A loopback TCP port nobody listens on, below the kernel's ephemeral range
+    /// (32768 and up on Linux): a port the kernel hands out could be given to some
+    /// outgoing connection while a test's broker is stopped, and the broker could
+    /// not listen on it again. Distinct within this process (tests run in parallel).
     static func freePort() -> Int {
+        portLock.lock()
+        defer { portLock.unlock() }
+        while true {
+            nextPort = nextPort >= 32_000 ? 20_000 : nextPort + 1
+            if bindable(nextPort) { return nextPort }
+        }
+    }
+
+    private static let portLock = NSLock()
+    nonisolated(unsafe) private static var nextPort = 20_000 + Int(getpid() % 10_000)
+
+    private static func bindable(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     static func accepts(port: Int) -> Bool {
@@ -141,7 +151,8 @@ final class Broker {
         p.standardError = handle
         try p.runUnblocked()
         process = p
-        guard MQTTTest.wait(10, { MQTTTest.accepts(port: port) }) else {
+        // Our mosquitto must be the one that answers (it exits when it cannot listen).
+        guard MQTTTest.wait(10, { MQTTTest.accepts(port: port) }), p.isRunning else {
             throw MQTTTest.Missing(description: "mosquitto did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         }
     }
