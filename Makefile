@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations arm-proof bench fixtures fixtures-real reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations arm-proof bench fixtures fixtures-real loso reference clean
 
 all: build
 
@@ -36,6 +36,12 @@ fixtures: bootstrap
 # (audio in fixtures/real/audio/, not committed).
 fixtures-real: bootstrap
 	PYTHON="$$(scripts/python-env.sh)" fixtures/real/fetch.sh
+
+# Leave-one-source-out evaluation of the bundled rules on the real recordings
+# (scripts/rules/loso.py; RULES=FILE for another rules file).
+loso: build
+	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
+	"$$(scripts/python-env.sh)" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES))
 
 # A steady streaming chunk allocates nothing: the benchmark's malloc count
 # against the stored threshold (Benchmarks/Thresholds/); any allocation fails.
