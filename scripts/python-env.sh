@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Makes (once) the Python environment of the fixture generator and its tests:
-# .venv-fixtures with the pinned packages of fixtures/generate/requirements.txt.
-# Prints the environment's python. The Swift library never needs Python.
+# Makes (once) a Python environment with pinned packages and prints its python.
+#   scripts/python-env.sh          the fixture generator and its tests: .venv-fixtures,
+#                                  fixtures/generate/requirements.txt
+#   scripts/python-env.sh rules    the rule tooling (boost.py, loso.py --fit, score.py):
+#                                  .venv-rules, scripts/rules/requirements.txt
+# The Swift library never needs Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=.venv-fixtures
-requirements=fixtures/generate/requirements.txt
+case "${1:-fixtures}" in
+    fixtures) venv=.venv-fixtures; requirements=fixtures/generate/requirements.txt ;;
+    rules) venv=.venv-rules; requirements=scripts/rules/requirements.txt ;;
+    *) echo "python-env.sh: unknown environment '$1' (fixtures or rules)" >&2; exit 2 ;;
+esac
 stamp=$venv/.requirements
 if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
     python3 -m venv "$venv" >&2

@@ -3,7 +3,7 @@
 fixtures/real (`make fixtures-real` first): the figure that says whether a
 detector holds on sounds its fit never saw.
 
-    loso.py [--rules FILE] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
+    loso.py [--rules FILE | --fit] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
 
 Folds are source packages. For the fold of package P, every event clip of P is
 mixed, at each SNR, into an excerpt of a real background recording from another
@@ -14,13 +14,22 @@ collar 200 ms). Counts are pooled over folds per class; the macro F1 is over the
 classes that have real clips. False alarms per hour come from `tympan evaluate`
 on the background recordings themselves, played as the long streams they are.
 
-A fit on real data would go inside the loop: fitted on every fold but P, scored
-on P. The bundled rules are fitted on synthetic scenes only, so no real clip took
-part in their fit, and the loop has nothing to fit (said in the output).
+Without --fit, the rules are scored as they are: the bundled rules were fitted
+on synthetic scenes only, so no real clip took part in their fit.
+
+With --fit (scikit-learn: `scripts/python-env.sh rules`), every package is a fold,
+those with background recordings too: for fold P, boosted weighted rules
+(boost.py's model and columns, --terms rounds per class) are fitted on the
+synthetic `train` split plus every other package's event clips mixed at -5 to
++20 dB into other packages' backgrounds (four mixtures a clip) plus 10 s
+excerpts of those backgrounds, with the bundled rules' detector settings; then
+P's event clips are scored as above and P's background recordings give the false
+alarms. Nothing of P is in the fit that scores P.
 
 Mixtures are drawn from a fixed seed: the same files give the same table.
 """
 import argparse
+import io
 import json
 import subprocess
 import sys
@@ -75,6 +84,59 @@ def mix(event_file, event_spans, background_file, snr_db, rng):
     return y * (0.98 / peak if peak > 0.98 else 1.0)
 
 
+def features(tympan, path):
+    out = subprocess.run([tympan, "features", str(path), "--preset", "detection", "--format", "npy"],
+                         check=True, capture_output=True).stdout
+    return np.load(io.BytesIO(out))
+
+
+def training_pool(events, backgrounds, tympan, folder, rng):
+    """[(event package or None, background package, frames x features, frame labels)]:
+    each event clip in four other packages' backgrounds at -5..+20 dB, and 10 s
+    excerpts of every background (up to 30 a recording)."""
+    import analyze
+    pool = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, label, package, spans in events:
+        others = [b for b in backgrounds if b[2] != package]
+        for k in range(4):
+            background = others[int(rng.integers(len(others)))]
+            path = folder / f"{Path(file).stem}_{k}.wav"
+            sf.write(path, mix(file, spans, background[0], rng.uniform(-5, 20), rng), SR, subtype="PCM_16")
+            x = features(tympan, path)
+            pool.append((package, background[2], x, analyze.frame_classes(len(x), [(a, z, label) for a, z in spans])))
+    for file, _, package in backgrounds:
+        y, _ = sf.read(REAL / "audio" / file)
+        count = min(30, len(y) // (10 * SR))
+        for k in range(max(1, count)):
+            start = int(rng.integers(0, max(1, len(y) - 10 * SR)))
+            excerpt = y[start:start + 10 * SR]
+            level = 10 ** (rng.uniform(-45, -25) / 20)
+            path = folder / f"{Path(file).stem}_{k}.wav"
+            sf.write(path, excerpt * level / (np.sqrt(np.mean(excerpt ** 2)) or 1), SR, subtype="PCM_16")
+            x = features(tympan, path)
+            pool.append((None, package, x, analyze.frame_classes(len(x), [])))
+    return pool
+
+
+def fit_rules(fold, pool, synthetic, bundled, tympan, terms, rng):
+    """Weighted rules fitted on the synthetic frames and the pool's material that
+    holds nothing of `fold`; detector settings as in the bundled rules."""
+    import boost
+    names = subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    keep = [(x, y) for e, b, x, y in pool if e != fold and b != fold]
+    X = np.concatenate([synthetic[0]] + [boost.columns(x, names) for x, _ in keep])
+    y = np.concatenate([synthetic[1]] + [y for _, y in keep])
+    classes = []
+    for c in CLASSES:
+        rule = boost.rule_for(c, X, y, terms, rng)
+        rule["detector"] = next(r for r in bundled["classes"] if r["class"] == c)["detector"]
+        classes.append(rule)
+    return {"format": "tympan-rules", "version": 1, "classes": classes,
+            "about": f"loso.py --fit: fold {fold} left out"}
+
+
 def evaluate(tympan, reference, audio, rules):
     command = [tympan, "evaluate", "--reference", str(reference), "--audio", str(audio), "--json"]
     if rules:
@@ -92,6 +154,8 @@ def f1(tp, fp, fn):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rules", type=Path, help="rules file (default: the bundled rules)")
+    parser.add_argument("--fit", action="store_true", help="fit weighted rules inside each fold (see above)")
+    parser.add_argument("--terms", type=int, default=100, help="with --fit: boosting rounds per class")
     parser.add_argument("--tympan", default=str(ROOT / ".build/release/tympan"))
     parser.add_argument("--snr", type=float, nargs="+", default=[18.0, 6.0], help="dB (default 18 and 6)")
     parser.add_argument("--out", type=Path, help="keep the fold mixtures here (default: a temporary folder)")
@@ -102,10 +166,26 @@ def main():
     out = args.out or Path(tempfile.mkdtemp(prefix="tympan-loso-"))
     rng = np.random.default_rng(20261202)
     per_fold, pooled = {}, {c: [0, 0, 0] for c in CLASSES}
+    fitted = {}
+    if args.fit:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import boost
+        folds = sorted(set(folds) | {package for _, _, package in backgrounds})
+        fit_rng = np.random.default_rng(20261203)
+        pool = training_pool(events, backgrounds, args.tympan, out / "training", fit_rng)
+        synthetic = boost.frames(["train"], args.tympan)
+        bundled = json.loads(subprocess.run([args.tympan, "rules"], check=True, capture_output=True,
+                                            text=True).stdout)
+        for package in folds:
+            fitted[package] = out / f"rules-{package}.json"
+            rules = fit_rules(package, pool, synthetic, bundled, args.tympan, args.terms, fit_rng)
+            fitted[package].write_text(json.dumps(rules) + "\n")
+            print(f"loso.py: fitted without {package}", file=sys.stderr)
     for package in folds:
         folder = out / package
         folder.mkdir(parents=True, exist_ok=True)
         others = [b for b in backgrounds if b[2] != package]
+        rules = fitted.get(package, args.rules)
         lines = ["filename\tonset\toffset\tevent_label"]
         for k, (file, label, _, spans) in enumerate(e for e in events if e[2] == package):
             for snr in args.snr:
@@ -115,35 +195,49 @@ def main():
                 lines += [f"{name}\t{a:.3f}\t{z:.3f}\t{label}" for a, z in spans]
         reference = out / f"{package}.tsv"
         reference.write_text("\n".join(lines) + "\n")
-        result = evaluate(args.tympan, reference, folder, args.rules)["event_based"]["per_class"]
+        if len(lines) == 1:
+            per_fold[package] = {}
+            continue  # a package of backgrounds only
+        result = evaluate(args.tympan, reference, folder, rules)["event_based"]["per_class"]
         per_fold[package] = {}
         for c in CLASSES:
             counts = [result.get(c, {}).get(k, 0) for k in ("tp", "fp", "fn")]
             if any(counts):
                 per_fold[package][c] = counts
                 pooled[c] = [p + q for p, q in zip(pooled[c], counts)]
-    # Backgrounds: the recordings as they are, long streams, no label.
-    streams = out / "backgrounds"
-    streams.mkdir(exist_ok=True)
-    for file, _, _ in backgrounds:
-        link = streams / file
-        if not link.exists():
-            link.symlink_to(REAL / "audio" / file)
+    # Backgrounds: the recordings as they are, long streams, no label; with --fit,
+    # each package's with the rules fitted without it.
     empty = out / "backgrounds.tsv"
     empty.write_text("filename\tonset\toffset\tevent_label\n")
-    quiet = evaluate(args.tympan, empty, streams, args.rules)
+    groups = {}
+    for file, _, package in backgrounds:
+        groups.setdefault(package if args.fit else "all", []).append(file)
+    seconds, false_alarms = 0.0, {}
+    for group, files in sorted(groups.items()):
+        streams = out / "backgrounds" / group
+        streams.mkdir(parents=True, exist_ok=True)
+        for file in files:
+            link = streams / file
+            if not link.exists():
+                link.symlink_to(REAL / "audio" / file)
+        quiet = evaluate(args.tympan, empty, streams, fitted.get(group, args.rules))
+        seconds += quiet["audio_seconds"]
+        for c, v in quiet["event_based"]["per_class"].items():
+            if v.get("fp"):
+                false_alarms[c] = false_alarms.get(c, 0) + v["fp"]
+    per_hour = sum(false_alarms.values()) / (seconds / 3600)
     real_classes = [c for c in CLASSES if pooled[c][0] + pooled[c][2] > 0]
     scores = {c: f1(*pooled[c]) for c in CLASSES}
     macro = float(np.mean([scores[c] for c in real_classes]))
-    false_alarms = {c: v["fp"] for c, v in quiet["event_based"]["per_class"].items() if v.get("fp")}
     summary = {
-        "fit": "none: the rules took no real clip in their fit (every fold is unseen)",
+        "fit": (f"boosted weighted rules ({args.terms} rounds a class) fitted in each fold without it"
+                if args.fit else "none: the rules took no real clip in their fit (every fold is unseen)"),
         "folds": {p: {c: dict(zip(("tp", "fp", "fn"), v)) for c, v in d.items()} for p, d in per_fold.items()},
         "per_class": {c: {"tp": pooled[c][0], "fp": pooled[c][1], "fn": pooled[c][2], "f1": scores[c]}
                       for c in real_classes},
         "macro_f1": macro,
-        "background_seconds": quiet["audio_seconds"],
-        "false_alarms_per_hour": quiet["false_alarms_per_hour"],
+        "background_seconds": seconds,
+        "false_alarms_per_hour": per_hour,
         "false_alarms_by_class": false_alarms,
         "snr_db": args.snr,
     }
@@ -153,7 +247,7 @@ def main():
     print(f"Leave one source out: {len(folds)} source packages, {len(events)} real event clips at SNR "
           f"{', '.join(f'{s:g}' for s in args.snr)} dB in other sources' backgrounds; {summary['fit']}")
     print(f"{'fold (package)':24} " + " ".join(f"{c[:13]:>13}" for c in real_classes))
-    for package in folds:
+    for package in (p for p in folds if per_fold[p]):
         cells = []
         for c in real_classes:
             tp, fp, fn = per_fold[package].get(c, (0, 0, 0))
@@ -161,8 +255,7 @@ def main():
         print(f"{package:24} " + " ".join(f"{x:>13}" for x in cells))
     print(f"{'F1 (pooled)':24} " + " ".join(f"{scores[c]:>13.3f}" for c in real_classes))
     print(f"macro F1 over the {len(real_classes)} classes with real clips: {macro:.3f}")
-    print(f"backgrounds: {quiet['audio_seconds'] / 60:.1f} min of real recordings, "
-          f"{quiet['false_alarms_per_hour']:.1f} false alarms per hour "
+    print(f"backgrounds: {seconds / 60:.1f} min of real recordings, {per_hour:.1f} false alarms per hour "
           f"({', '.join(f'{c} {n}' for c, n in sorted(false_alarms.items())) or 'none'})")
 
 
