@@ -47,7 +47,11 @@ let package = Package(
             path: "CKernels",
             linkerSettings: [.linkedLibrary("fftw3f"), .linkedLibrary("m"), .linkedLibrary("pthread")]
         ),
-        .target(name: "Tympan", dependencies: ["CTympan"]),
+        // The bundled rules are a data file (Detection/bundled-rules.json), turned
+        // into Swift source at build time by the EmbedRules plugin.
+        .target(name: "Tympan", dependencies: ["CTympan"], plugins: ["EmbedRules"]),
+        .executableTarget(name: "EmbedRulesTool"),
+        .plugin(name: "EmbedRules", capability: .buildTool(), dependencies: ["EmbedRulesTool"]),
         .target(name: "TympanIO", dependencies: ["Tympan", "CSndFile", "CSoxr"]),
         // Labels and sed_eval's metrics.
         .target(name: "TympanEvaluation", dependencies: ["Tympan"]),

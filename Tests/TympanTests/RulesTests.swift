@@ -35,6 +35,15 @@ import TympanIO
                                                       "whistle", "aerosol_spray", "crackling"])
     }
 
+    @Test("The bundled rules are the data file Sources/Tympan/Detection/bundled-rules.json, byte for byte")
+    func bundledIsTheDataFile() throws {
+        let file = Fixtures.root.deletingLastPathComponent()
+            .appendingPathComponent("Sources/Tympan/Detection/bundled-rules.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(Rules.bundledJSON + "\n" == text)
+        #expect(try Rules(json: text, source: "bundled-rules.json").classes.count == 8)
+    }
+
     @Test("Errors name the file, the line and the field", arguments: [
         (#"    {"class": "gunshoot", "when": [{"feature": "flux_db", "above": 1}]}"#, 5, "classes[0].class", "unknown class 'gunshoot'"),
         (#"    {"class": "gunshot", "when": [{"feature": "centriod_hz", "above": 1}]}"#, 5, "classes[0].when[0].feature", "did you mean 'centroid_hz'"),

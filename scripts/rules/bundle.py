@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes a rules file into Sources/Tympan/Detection/BundledRules.swift (the
-rules `tympan` ships with), one condition per line so that a diff reads well.
+"""Writes a rules file into Sources/Tympan/Detection/bundled-rules.json (the
+rules `tympan` ships with; the EmbedRules plugin turns it into Swift source at
+build time), one condition per line so that a diff reads well.
 
     bundle.py RULES.json [--about ABOUT.json]
 
@@ -42,11 +43,7 @@ def main():
     out += ["  ]", "}"]
     text = "\n".join(out)
     json.loads(text)
-    swift = ("extension Rules {\n"
-             "    /// The bundled rules (documented in docs/rules.md). `tympan rules` prints\n"
-             "    /// them; edit a copy and pass it with `--rules`. Written by scripts/rules/bundle.py.\n"
-             '    public static let bundledJSON = #"""\n' + text + '\n"""#\n}\n')
-    (ROOT / "Sources/Tympan/Detection/BundledRules.swift").write_text(swift)
+    (ROOT / "Sources/Tympan/Detection/bundled-rules.json").write_text(text + "\n")
     (ROOT / "docs/bundled-rules.md").write_text(summary(rules))
 
 

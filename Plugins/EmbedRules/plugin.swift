@@ -1,0 +1,21 @@
+import PackagePlugin
+
+/// Turns every `*.json` of a target into Swift source at build time
+/// (EmbedRulesTool): the bundled rules stay a data file in the repository.
+@main
+struct EmbedRules: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        guard let target = target as? SourceModuleTarget else { return [] }
+        let tool = try context.tool(named: "EmbedRulesTool")
+        return target.sourceFiles(withSuffix: "json").map { file in
+            let output = context.pluginWorkDirectoryURL.appending(path: file.url.deletingPathExtension().lastPathComponent + ".swift")
+            return .buildCommand(
+                displayName: "Embedding \(file.url.lastPathComponent)",
+                executable: tool.url,
+                arguments: [file.url.path, output.path],
+                inputFiles: [file.url],
+                outputFiles: [output]
+            )
+        }
+    }
+}
