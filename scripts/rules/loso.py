@@ -91,10 +91,14 @@ def features(tympan, path):
 
 
 def training_pool(events, backgrounds, tympan, folder, rng):
-    """[(event package or None, background package, frames x features, frame labels)]:
+    """[(event package or None, background package, frames x columns, frame labels)],
+    the columns those boost.py fits on:
     each event clip in four other packages' backgrounds at -5..+20 dB, and 10 s
     excerpts of every background (up to 30 a recording)."""
     import analyze
+    import boost
+    names = subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
+                           capture_output=True, text=True).stdout.split()
     pool = []
     folder.mkdir(parents=True, exist_ok=True)
     for file, label, package, spans in events:
@@ -104,7 +108,8 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             path = folder / f"{Path(file).stem}_{k}.wav"
             sf.write(path, mix(file, spans, background[0], rng.uniform(-5, 20), rng), SR, subtype="PCM_16")
             x = features(tympan, path)
-            pool.append((package, background[2], x, analyze.frame_classes(len(x), [(a, z, label) for a, z in spans])))
+            pool.append((package, background[2], boost.columns(x, names),
+                         analyze.frame_classes(len(x), [(a, z, label) for a, z in spans])))
     for file, _, package in backgrounds:
         y, _ = sf.read(REAL / "audio" / file)
         count = min(30, len(y) // (10 * SR))
@@ -115,18 +120,16 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             path = folder / f"{Path(file).stem}_{k}.wav"
             sf.write(path, excerpt * level / (np.sqrt(np.mean(excerpt ** 2)) or 1), SR, subtype="PCM_16")
             x = features(tympan, path)
-            pool.append((None, package, x, analyze.frame_classes(len(x), [])))
+            pool.append((None, package, boost.columns(x, names), analyze.frame_classes(len(x), [])))
     return pool
 
 
-def fit_rules(fold, pool, synthetic, bundled, tympan, terms, rng):
+def fit_rules(fold, pool, synthetic, bundled, terms, rng):
     """Weighted rules fitted on the synthetic frames and the pool's material that
     holds nothing of `fold`; detector settings as in the bundled rules."""
     import boost
-    names = subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
-                           capture_output=True, text=True).stdout.split()
     keep = [(x, y) for e, b, x, y in pool if e != fold and b != fold]
-    X = np.concatenate([synthetic[0]] + [boost.columns(x, names) for x, _ in keep])
+    X = np.concatenate([synthetic[0]] + [x for x, _ in keep])
     y = np.concatenate([synthetic[1]] + [y for _, y in keep])
     classes = []
     for c in CLASSES:
@@ -161,6 +164,8 @@ def main():
     parser.add_argument("--out", type=Path, help="keep the fold mixtures here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args()
+    if args.fit and args.rules:
+        parser.error("--fit fits its own rules in each fold: give --rules or --fit, not both")
     events, backgrounds = corpus()
     folds = sorted({package for _, _, package, _ in events})
     out = args.out or Path(tempfile.mkdtemp(prefix="tympan-loso-"))
@@ -178,7 +183,7 @@ def main():
                                             text=True).stdout)
         for package in folds:
             fitted[package] = out / f"rules-{package}.json"
-            rules = fit_rules(package, pool, synthetic, bundled, args.tympan, args.terms, fit_rng)
+            rules = fit_rules(package, pool, synthetic, bundled, args.terms, fit_rng)
             fitted[package].write_text(json.dumps(rules) + "\n")
             print(f"loso.py: fitted without {package}", file=sys.stderr)
     for package in folds:
