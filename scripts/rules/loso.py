@@ -5,9 +5,10 @@ detector holds on sounds its fit never saw.
 
     loso.py [--rules FILE | --fit] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
 
-Folds are source packages. For the fold of package P, every event clip of P is
+Folds are sources: a package, or the packages of one project together
+(fixtures/real/sources.py, SOURCE). For the fold of source P, every event clip of P is
 mixed, at each SNR, into an excerpt of a real background recording from another
-package (never P's), at a street level of -45 to -25 dBFS; the SNR is the event's
+source (never P's), at a street level of -45 to -25 dBFS; the SNR is the event's
 RMS over its labelled spans against the background's over the same spans. Then
 `tympan evaluate --json` scores the fold (sed_eval's event-based metrics, onset
 collar 200 ms). Counts are pooled over folds per class; the macro F1 is over the
@@ -17,11 +18,11 @@ on the background recordings themselves, played as the long streams they are.
 Without --fit, the rules are scored as they are: the bundled rules were fitted
 on synthetic scenes only, so no real clip took part in their fit.
 
-With --fit (scikit-learn: `scripts/python-env.sh rules`), every package is a fold,
+With --fit (scikit-learn: `scripts/python-env.sh rules`), every source is a fold,
 those with background recordings too: for fold P, boosted weighted rules
 (boost.py's model and columns, --terms rounds per class) are fitted on the
-synthetic `train` split plus every other package's event clips mixed at -5 to
-+20 dB into other packages' backgrounds (four mixtures a clip) plus 10 s
+synthetic `train` split plus every other source's event clips mixed at -5 to
++20 dB into other sources' backgrounds (four mixtures a clip) plus 10 s
 excerpts of those backgrounds, with the bundled rules' detector settings; then
 P's event clips are scored as above and P's background recordings give the false
 alarms. Nothing of P is in the fit that scores P.
@@ -52,8 +53,9 @@ def rows(path):
 
 
 def corpus():
-    """(events, backgrounds): events [(file, class, package, [(onset, offset)])],
-    backgrounds [(file, kind, package)], from metadata.tsv and labels.tsv."""
+    """(events, backgrounds): events [(file, class, source, [(onset, offset)])],
+    backgrounds [(file, kind, source)], from metadata.tsv and labels.tsv; a
+    source is a package or the packages of one project."""
     spans = {}
     for label in rows(REAL / "labels.tsv"):
         spans.setdefault(label["filename"], []).append((float(label["onset"]), float(label["offset"])))
@@ -62,9 +64,9 @@ def corpus():
         if not (REAL / "audio" / m["filename"]).exists():
             sys.exit(f"loso.py: {m['filename']} is missing: run `make fixtures-real` first")
         if m["class"] in CLASSES:
-            events.append((m["filename"], m["class"], m["package"], spans[m["filename"]]))
+            events.append((m["filename"], m["class"], m["source"], spans[m["filename"]]))
         else:
-            backgrounds.append((m["filename"], m["class"], m["package"]))
+            backgrounds.append((m["filename"], m["class"], m["source"]))
     return events, backgrounds
 
 
@@ -249,9 +251,9 @@ def main():
     if args.json:
         print(json.dumps(summary, indent=1, allow_nan=True))
         return
-    print(f"Leave one source out: {len(folds)} source packages, {len(events)} real event clips at SNR "
+    print(f"Leave one source out: {len(folds)} sources, {len(events)} real event clips at SNR "
           f"{', '.join(f'{s:g}' for s in args.snr)} dB in other sources' backgrounds; {summary['fit']}")
-    print(f"{'fold (package)':24} " + " ".join(f"{c[:13]:>13}" for c in real_classes))
+    print(f"{'fold (source)':24} " + " ".join(f"{c[:13]:>13}" for c in real_classes))
     for package in (p for p in folds if per_fold[p]):
         cells = []
         for c in real_classes:
