@@ -39,7 +39,7 @@ fixtures-real: bootstrap
 
 # Leave-one-source-out evaluation of the bundled rules on the real recordings
 # (scripts/rules/loso.py; RULES=FILE for another rules file; FIT=1 fits weighted
-# rules inside each fold, in the rule tooling's venv, about 25 minutes).
+# rules inside each fold, in the rule tooling's venv, about 40 minutes).
 loso: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
 	@[ -z "$(FIT)" ] || [ -d fixtures/scenes/train ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split train)
