@@ -78,17 +78,27 @@ def corpus():
     return events, backgrounds
 
 
+def active(spans, n):
+    """The sample indices of the labelled spans (s), within n samples."""
+    return np.concatenate([np.arange(int(a * SR), min(n, int(z * SR))) for a, z in spans])
+
+
+def excerpt(background_file, n, rng):
+    """n samples of the background recording from a random start (zeros past its end)."""
+    info = sf.info(REAL / "audio" / background_file)
+    start = int(rng.integers(0, max(1, info.frames - n)))
+    b, _ = sf.read(REAL / "audio" / background_file, start=start, frames=n)
+    return np.concatenate([b, np.zeros(n - len(b))])
+
+
 def mix(event_file, event_spans, background_file, snr_db, rng):
     """The event clip over an excerpt of the background of the same length."""
     x, _ = sf.read(REAL / "audio" / event_file)
-    info = sf.info(REAL / "audio" / background_file)
-    start = int(rng.integers(0, max(1, info.frames - len(x))))
-    b, _ = sf.read(REAL / "audio" / background_file, start=start, frames=len(x))
-    b = np.concatenate([b, np.zeros(len(x) - len(b))])
-    active = np.concatenate([np.arange(int(a * SR), min(len(x), int(z * SR))) for a, z in event_spans])
+    b = excerpt(background_file, len(x), rng)
+    spans = active(event_spans, len(x))
     level = 10 ** (rng.uniform(-45, -25) / 20)
-    b *= level / (np.sqrt(np.mean(b[active] ** 2)) or 1)
-    x *= level * 10 ** (snr_db / 20) / (np.sqrt(np.mean(x[active] ** 2)) or 1)
+    b *= level / (np.sqrt(np.mean(b[spans] ** 2)) or 1)
+    x *= level * 10 ** (snr_db / 20) / (np.sqrt(np.mean(x[spans] ** 2)) or 1)
     y = x + b
     peak = np.max(np.abs(y))
     return y * (0.98 / peak if peak > 0.98 else 1.0)
@@ -124,26 +134,22 @@ def street_mix(event, background_file, snr_db, rng, second=None):
     x, _ = sf.read(REAL / "audio" / file)
     x = street(x, rng)
     labels = [(a, z, label) for a, z in spans]
-    active = np.concatenate([np.arange(int(a * SR), min(len(x), int(z * SR))) for a, z in spans])
-    x /= np.sqrt(np.mean(x[active] ** 2)) or 1
+    inside = active(spans, len(x))
+    x /= np.sqrt(np.mean(x[inside] ** 2)) or 1
     if second is not None:
         s_file, s_label, _, s_spans = second
         s, _ = sf.read(REAL / "audio" / s_file)
         s = street(s, rng)[:len(x)]
-        s_active = np.concatenate([np.arange(int(a * SR), min(len(s), int(z * SR))) for a, z in s_spans])
-        s_active = s_active[s_active < len(s)]
-        s *= 10 ** (rng.uniform(-6, 6) / 20) / (np.sqrt(np.mean(s[s_active] ** 2)) if len(s_active) else 1)
+        s_inside = active(s_spans, len(s))
+        s *= 10 ** (rng.uniform(-6, 6) / 20) / (np.sqrt(np.mean(s[s_inside] ** 2)) if len(s_inside) else 1)
         shift = int(rng.integers(0, max(1, len(x) - len(s) // 2)))
         end = min(len(x), shift + len(s))
         x[shift:end] += s[:end - shift]
         labels += [(a + shift / SR, min(z + shift / SR, len(x) / SR), s_label) for a, z in s_spans
                    if a + shift / SR < len(x) / SR - 0.05]
-    info = sf.info(REAL / "audio" / background_file)
-    start = int(rng.integers(0, max(1, info.frames - len(x))))
-    b, _ = sf.read(REAL / "audio" / background_file, start=start, frames=len(x))
-    b = np.concatenate([b, np.zeros(len(x) - len(b))])
+    b = excerpt(background_file, len(x), rng)
     level = 10 ** (rng.uniform(-45, -25) / 20)
-    b *= level / (np.sqrt(np.mean(b[active] ** 2)) or 1)
+    b *= level / (np.sqrt(np.mean(b[inside] ** 2)) or 1)
     y = microphone(x * level * 10 ** (snr_db / 20) + b, rng)
     peak = np.max(np.abs(y))
     return y * (0.98 / peak if peak > 0.98 else 1.0), labels
