@@ -113,7 +113,10 @@ def condition(j, direction, t):
     return out
 
 
-def rule_for(c, X, y, count, rng):
+def rule_for(c, X, y, count, rng, most=None):
+    """Class c's weighted rule fitted on frames X with frame labels y (count rounds);
+    with `most`, at most that many positive frames, drawn at random (neighbouring
+    frames are near copies: a sample fits as well, faster)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     inside = y == c
     if c in ONSET_ONLY:
@@ -126,6 +129,8 @@ def rule_for(c, X, y, count, rng):
         positive = np.flatnonzero(head & inside)
     else:
         positive = np.flatnonzero(inside)
+    if most and len(positive) > most:
+        positive = np.sort(rng.choice(positive, most, replace=False))
     negative = np.flatnonzero(~inside)
     if len(negative) > 8 * len(positive):
         negative = rng.choice(negative, 8 * len(positive), replace=False)

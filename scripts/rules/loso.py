@@ -3,7 +3,7 @@
 fixtures/real (`make fixtures-real` first): the figure that says whether a
 detector holds on sounds its fit never saw.
 
-    loso.py [--rules FILE | --fit] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
+    loso.py [--rules FILE | --fit [--choose [--penalty P]]] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
 
 Folds are sources: a package, or the packages of one project together
 (fixtures/real/sources.py, SOURCE). For the fold of source P, every event clip of P is
@@ -23,7 +23,8 @@ those with background recordings too: for fold P, boosted weighted rules
 (boost.py's model and columns, --terms rounds per class) are fitted on the
 synthetic `train` split plus every other source's event clips mixed at -5 to
 +20 dB into other sources' backgrounds (four mixtures a clip) plus 10 s
-excerpts of those backgrounds, with the bundled rules' detector settings. The
+excerpts of those backgrounds (at most --most positive frames a class, drawn
+at random), with the bundled rules' detector settings. The
 mixtures are made to sound like a pole in a street (street() and microphone()):
 the event is heard from 5 to 80 m (air absorption, reverberation of 0.2 to 1.5 s
 growing with the distance), a fifth of the mixtures hold a second event of
@@ -31,6 +32,18 @@ another class, and the microphone colours the whole (high-pass at 50 to 300 Hz,
 a shelf of -6 to +6 dB above 1 to 4 kHz, clipping in 15 % of the mixtures). Then
 P's event clips are scored as above and P's background recordings give the false
 alarms. Nothing of P is in the fit that scores P.
+
+With --fit --choose, the detector settings are chosen inside each fold too, on
+sources the fold's fit does not see: validation_sources() holds out, besides P,
+one other source for each class that has at least three (and one source of
+long background recordings); the rules are fitted without P and those, then
+`tympan calibrate` chooses each class's on, off, minimum duration and merge gap
+on the held-out sources' training mixtures, their background excerpts and the
+synthetic validation split (every class has events there), maximising F1 minus
+--penalty per false alarm per hour. So the figure for P comes from a fit that
+saw neither P nor the material its settings were chosen on. With the same
+--out, a second run reuses the fits and only calibrates again: the table for
+another --penalty is an operating point of the same fits, not a new fit.
 
 Mixtures are drawn from a fixed seed: the same files give the same table.
 """
@@ -162,7 +175,8 @@ def features(tympan, path):
 
 
 def training_pool(events, backgrounds, tympan, folder, rng):
-    """[(sources of the events in it, background source, frames x columns, frame labels)],
+    """[(sources of the events in it, background source, frames x columns, frame labels,
+    the mixture's file, its labels [(onset, offset, class)])],
     the columns those boost.py fits on: each event clip in four other sources'
     backgrounds at -5..+20 dB through street_mix() (a fifth with a second event of
     another class and source), and 10 s excerpts of every background (up to 30 a
@@ -185,7 +199,8 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             sf.write(path, y, SR, subtype="PCM_16")
             x = features(tympan, path)
             sources = {package} | ({second[2]} if second else set())
-            pool.append((sources, background[2], boost.columns(x, names), analyze.frame_classes(len(x), labels)))
+            pool.append((sources, background[2], boost.columns(x, names), analyze.frame_classes(len(x), labels),
+                         path, labels))
     for file, _, package in backgrounds:
         y, _ = sf.read(REAL / "audio" / file)
         count = min(30, len(y) // (10 * SR))
@@ -196,24 +211,98 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             path = folder / f"{Path(file).stem}_{k}.wav"
             sf.write(path, excerpt * level / (np.sqrt(np.mean(excerpt ** 2)) or 1), SR, subtype="PCM_16")
             x = features(tympan, path)
-            pool.append((set(), package, boost.columns(x, names), analyze.frame_classes(len(x), [])))
+            pool.append((set(), package, boost.columns(x, names), analyze.frame_classes(len(x), []), path, []))
     return pool
 
 
-def fit_rules(fold, pool, synthetic, bundled, terms, rng):
+def cached_pool(events, backgrounds, tympan, folder, rng):
+    """training_pool(), kept in folder/pool.pkl: a second run with the same --out
+    and the same corpus (metadata.tsv) reads it instead of mixing and extracting
+    again (the mixtures are drawn from a fixed seed, so they would be the same).
+    The random state after the pool is kept with it."""
+    import pickle
+    cache = folder / "pool.pkl"
+    key = (REAL / "metadata.tsv").read_text()
+    if cache.exists():
+        pool, state, made_from = pickle.loads(cache.read_bytes())
+        if made_from == key:
+            rng.bit_generator.state = state
+            return pool
+    pool = training_pool(events, backgrounds, tympan, folder, rng)
+    cache.write_bytes(pickle.dumps((pool, rng.bit_generator.state, key)))
+    return pool
+
+
+def fit_rules(excluded, pool, synthetic, bundled, terms, rng, most=None):
     """Weighted rules fitted on the synthetic frames and the pool's material that
-    holds nothing of `fold`; detector settings as in the bundled rules."""
+    holds nothing of the `excluded` sources; detector settings as in the bundled
+    rules."""
     import boost
-    keep = [(x, y) for e, b, x, y in pool if fold not in e and b != fold]
+    keep = [(x, y) for e, b, x, y, _, _ in pool if not e & excluded and b not in excluded]
     X = np.concatenate([synthetic[0]] + [x for x, _ in keep])
     y = np.concatenate([synthetic[1]] + [y for _, y in keep])
     classes = []
     for c in CLASSES:
-        rule = boost.rule_for(c, X, y, terms, rng)
+        rule = boost.rule_for(c, X, y, terms, rng, most)
         rule["detector"] = next(r for r in bundled["classes"] if r["class"] == c)["detector"]
         classes.append(rule)
     return {"format": "tympan-rules", "version": 1, "classes": classes,
-            "about": f"loso.py --fit: fold {fold} left out"}
+            "about": f"loso.py --fit: {', '.join(sorted(excluded))} left out"}
+
+
+def validation_sources(fold, events, backgrounds, turn):
+    """The sources, other than `fold`, that choose fold `fold`'s detector settings
+    and so stay out of its fit: for each class with at least three other sources
+    (rarest class first), one of them unless a source already taken has the class
+    (the turn-th in name order, so that the folds take turns); and one source of
+    more than a minute of background recordings, likewise by turn."""
+    taken = set()
+    by_class = {c: sorted({s for _, k, s, _ in events if k == c and s != fold}) for c in CLASSES}
+    for c in sorted(CLASSES, key=lambda c: len(by_class[c])):
+        if len(by_class[c]) >= 3 and not taken & set(by_class[c]):
+            taken.add(by_class[c][turn % len(by_class[c])])
+    seconds = {}
+    for file, _, s in backgrounds:
+        seconds[s] = seconds.get(s, 0.0) + sf.info(REAL / "audio" / file).duration
+    long = sorted(s for s, t in seconds.items() if t > 60 and s != fold)
+    if not taken & set(long):
+        taken.add(long[turn % len(long)])
+    return taken
+
+
+def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, folder, penalty):
+    """`rules` (fitted without `fold` and `validation`) with each class's on, off,
+    minimum duration and merge gap chosen by `tympan calibrate` on the pool's
+    mixtures of the validation sources' events, the 10 s excerpts of their
+    background recordings, and the synthetic validation split (so that every class
+    has events to be found)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["filename\tonset\toffset\tevent_label"]
+    for e, b, _, _, path, labels in pool:
+        if (e & validation and fold not in e and b != fold) or (not e and b in validation):
+            link = folder / path.name
+            if not link.exists():
+                link.symlink_to(path)
+            lines += [f"{path.name}\t{a:.3f}\t{z:.3f}\t{c}" for a, z, c in labels]
+    scenes, reference = synthetic_validation
+    for clip in sorted(scenes.glob("*.flac")):
+        link = folder / clip.name
+        if not link.exists():
+            link.symlink_to(clip)
+    lines += reference.read_text().splitlines()[1:]
+    (folder.parent / f"{folder.name}.tsv").write_text("\n".join(lines) + "\n")
+    start = folder.parent / f"{folder.name}-start.json"
+    start.write_text(json.dumps(rules) + "\n")
+    out = folder.parent / f"{folder.name}-rules.json"
+    done = subprocess.run([tympan, "calibrate", "--reference", str(folder.parent / f"{folder.name}.tsv"),
+                           "--audio", str(folder), "--rules", str(start), "--penalty", str(penalty),
+                           "--out", str(out)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"loso.py: tympan calibrate failed for fold {fold}:\n{done.stderr}")
+    chosen = json.loads(out.read_text())
+    chosen["about"] = (rules["about"] + f"; on, off, minimum duration and merge gap chosen on "
+                       f"{', '.join(sorted(validation))} and the synthetic validation split, penalty {penalty:g}")
+    return chosen
 
 
 def evaluate(tympan, reference, audio, rules):
@@ -235,6 +324,11 @@ def main():
     parser.add_argument("--rules", type=Path, help="rules file (default: the bundled rules)")
     parser.add_argument("--fit", action="store_true", help="fit weighted rules inside each fold (see above)")
     parser.add_argument("--terms", type=int, default=100, help="with --fit: boosting rounds per class")
+    parser.add_argument("--choose", action="store_true",
+                        help="with --fit: choose each fold's detector settings on sources held out of its fit (see above)")
+    parser.add_argument("--penalty", type=float, default=0.01,
+                        help="with --choose: F1 given up per false alarm per hour (tympan calibrate)")
+    parser.add_argument("--most", type=int, default=12000, help="with --fit: at most this many positive frames a class")
     parser.add_argument("--tympan", default=str(ROOT / ".build/release/tympan"))
     parser.add_argument("--snr", type=float, nargs="+", default=[18.0, 6.0], help="dB (default 18 and 6)")
     parser.add_argument("--out", type=Path, help="keep the fold mixtures here (default: a temporary folder)")
@@ -253,15 +347,33 @@ def main():
         import boost
         folds = sorted(set(folds) | {package for _, _, package in backgrounds})
         fit_rng = np.random.default_rng(20261203)
-        pool = training_pool(events, backgrounds, args.tympan, out / "training", fit_rng)
+        pool = cached_pool(events, backgrounds, args.tympan, out / "training", fit_rng)
         synthetic = boost.frames(["train"], args.tympan)
         bundled = json.loads(subprocess.run([args.tympan, "rules"], check=True, capture_output=True,
                                             text=True).stdout)
-        for package in folds:
+        scenes = ROOT / "fixtures" / "scenes"
+        # The fits of an earlier --choose run in the same --out on the same corpus and
+        # settings are read again (all or none: one random stream runs through them),
+        # so that another --penalty costs a calibration, not a fit.
+        key = json.dumps({"corpus": (REAL / "metadata.tsv").read_text(), "terms": args.terms, "most": args.most})
+        reuse = (args.choose and (out / "fits.key").exists() and (out / "fits.key").read_text() == key
+                 and all((out / f"choose-{p}-start.json").exists() for p in folds))
+        for turn, package in enumerate(folds):
             fitted[package] = out / f"rules-{package}.json"
-            rules = fit_rules(package, pool, synthetic, bundled, args.terms, fit_rng)
+            if args.choose:
+                validation = validation_sources(package, events, backgrounds, turn)
+                if reuse:
+                    rules = json.loads((out / f"choose-{package}-start.json").read_text())
+                else:
+                    rules = fit_rules({package} | validation, pool, synthetic, bundled, args.terms, fit_rng, args.most)
+                rules = calibrated(rules, package, validation, pool, (scenes / "validation", scenes / "validation.tsv"),
+                                   args.tympan, out / f"choose-{package}", args.penalty)
+            else:
+                rules = fit_rules({package}, pool, synthetic, bundled, args.terms, fit_rng, args.most)
             fitted[package].write_text(json.dumps(rules) + "\n")
             print(f"loso.py: fitted without {package}", file=sys.stderr)
+        if args.choose:
+            (out / "fits.key").write_text(key)
     for package in folds:
         folder = out / package
         folder.mkdir(parents=True, exist_ok=True)
