@@ -16,7 +16,7 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detect sound events in audio files or a raw PCM stream; print event records.",
         discussion: """
-            Files may be in any format libsndfile reads, at any rate and channel count: they are mixed to mono and resampled to 16 kHz (libsoxr). '-' reads raw PCM from standard input, chunk by chunk, with --raw, --rate and --channels:
+            Files may be in any format libsndfile reads, at 4 kHz to 384 kHz and any channel count: they are mixed to mono and resampled to 16 kHz (libsoxr). '-' reads raw PCM from standard input, chunk by chunk, with --raw, --rate and --channels:
 
               arecord -f S16_LE -r 16000 -c 1 | tympan detect --raw s16le --rate 16000 -
 
@@ -29,7 +29,7 @@ struct Detect: ParsableCommand {
     @Option(help: "Raw PCM encoding of standard input: \(RawPCMStream.Encoding.allCases.map(\.rawValue).joined(separator: ", ")).")
     var raw: RawPCMStream.Encoding?
 
-    @Option(help: "Sample rate of the raw PCM on standard input (Hz).")
+    @Option(help: "Sample rate of the raw PCM on standard input (Hz, 4000...384000).")
     var rate: Int?
 
     @Option(help: "Channels of the raw PCM on standard input.")

@@ -27,7 +27,7 @@ struct Listen: ParsableCommand {
     @Option(help: "Raw PCM encoding of the input: \(RawPCMStream.Encoding.allCases.map(\.rawValue).joined(separator: ", ")).")
     var raw: RawPCMStream.Encoding?
 
-    @Option(help: "Sample rate of the raw PCM (Hz).")
+    @Option(help: "Sample rate of the raw PCM (Hz, 4000...384000).")
     var rate: Int?
 
     @Option(help: "Channels of the raw PCM.")

@@ -31,7 +31,12 @@ public struct Evaluation: Sendable {
         var byRef = [String: [LabelledEvent]](), byEst = [String: [LabelledEvent]]()
         for e in reference { byRef[e.filename, default: []].append(e) }
         for e in estimated { byEst[e.filename, default: []].append(e) }
-        let known = labels + (reference + estimated).map(\.label).filter { !labels.contains($0) }
+        // The given labels, then each other label once, in order of appearance (an unknown
+        // label on several rows is one class, not several).
+        var known = [String](), seen = Set<String>()
+        for label in labels + (reference + estimated).map(\.label) where seen.insert(label).inserted {
+            known.append(label)
+        }
         var eventBased = EventBasedMetrics(labels: known, collar: collar)
         var onsetOffset = EventBasedMetrics(labels: known, collar: collar, evaluateOffset: true)
         var segmentBased = SegmentBasedMetrics(labels: known)

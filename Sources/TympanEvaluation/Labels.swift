@@ -24,9 +24,14 @@ public struct LabelsError: Error, CustomStringConvertible, Equatable {
 
 /// DCASE TSV: `filename<TAB>onset<TAB>offset<TAB>event_label`, an optional
 /// header line (`filename ...`), CRLF or LF, spaces around fields ignored;
-/// a bad number, a missing field, onset after offset: an error naming the line.
+/// a bad number, a missing field, onset after offset, a time past
+/// `maximumSeconds`: an error naming the line.
 /// Empty lines are skipped. A row with only a filename names a clip with no events.
 public enum Labels {
+    /// The latest onset or offset a label may have: one week, in seconds. A clip is
+    /// scored in one-second segments, so a time is also an array length.
+    public static let maximumSeconds = 604_800.0
+
     public static func read(_ text: String, source: String) throws(LabelsError) -> [LabelledEvent] {
         var out = [LabelledEvent]()
         // "\r\n" is one Character in Swift: split on either ending.
@@ -44,6 +49,10 @@ public enum Labels {
             }
             guard let offset = Double(fields[2]), offset.isFinite else {
                 throw LabelsError(source: source, line: k + 1, reason: "offset '\(fields[2])' is not a number of seconds")
+            }
+            guard offset <= maximumSeconds else {
+                throw LabelsError(source: source, line: k + 1,
+                                  reason: "offset \(fields[2]) is past \(Int(maximumSeconds)) s (one week), the latest time a label may have")
             }
             guard offset >= onset else {
                 throw LabelsError(source: source, line: k + 1, reason: "offset \(fields[2]) is before onset \(fields[1])")

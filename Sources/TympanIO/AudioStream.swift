@@ -5,6 +5,13 @@ import Tympan
 import Glibc
 #endif
 
+/// The sample rates a stream is read at: 4 kHz (narrowband telephony) to 384 kHz
+/// (the highest common converter rate). Outside them nothing useful is heard,
+/// and a resampling ratio of thousands makes a stream crawl (1 Hz to 16 kHz is
+/// 16,000 output samples for every input one): a file or `--rate` outside is
+/// refused with an error naming the value and the range.
+public let supportedSampleRates = 4_000...384_000
+
 /// Audio read in chunks, mixed to mono and resampled to one rate: bounded
 /// memory whatever the length of the input.
 public protocol AudioStream: AnyObject {
@@ -69,6 +76,11 @@ public final class AudioFileStream: AudioStream {
             sf_close(file)
             throw .unreadableAudio(path: path, reason: "no channels or no sample rate in the header")
         }
+        guard supportedSampleRates.contains(Int(info.samplerate)) else {
+            sf_close(file)
+            throw .unreadableAudio(path: path, reason: "a sample rate of \(info.samplerate) Hz in the header, outside "
+                                   + "\(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz")
+        }
         self.path = path
         self.file = file
         sampleRate = Int(info.samplerate)
@@ -128,7 +140,10 @@ public final class RawPCMStream: AudioStream {
 
     public init(descriptor: Int32 = 0, encoding: Encoding, sampleRate: Int, channelCount: Int, targetRate: Int,
                 chunkBytes: Int = 32_768) throws(TympanError) {
-        guard sampleRate > 0 else { throw .invalidConfiguration(field: "--rate", value: "\(sampleRate)", reason: "must be positive") }
+        guard supportedSampleRates.contains(sampleRate) else {
+            throw .invalidConfiguration(field: "--rate", value: "\(sampleRate)",
+                                        reason: "must be \(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz")
+        }
         guard (1...64).contains(channelCount) else {
             throw .invalidConfiguration(field: "--channels", value: "\(channelCount)", reason: "must be 1...64")
         }

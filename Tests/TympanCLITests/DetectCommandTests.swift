@@ -123,6 +123,26 @@ extension CLI {
         #expect(CLI.text(result.stdout).contains("test_0009.flac"), "the good file was still processed")
     }
 
+    @Test("A file whose header gives a sample rate outside 4 kHz...384 kHz is a clear error; the others are still read")
+    func absurdHeaderRate() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: CLI.path("audio/tone.wav")))
+        let blockAlign = Int(bytes[32]) | Int(bytes[33]) << 8
+        func put(_ value: Int, at offset: Int) {
+            bytes.replaceSubrange(offset..<offset + 4, with: (0..<4).map { UInt8((value >> (8 * $0)) & 0xff) })
+        }
+        put(1, at: 24)               // sample rate
+        put(blockAlign, at: 28)      // byte rate
+        let slow = directory.appendingPathComponent("one-hertz.wav")
+        try bytes.write(to: slow)
+        let result = try CLI.run(["detect", "--format", "tsv", slow.path, scenes[0]])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("one-hertz.wav") && result.stderr.contains("1 Hz")
+                && result.stderr.contains("4000...384000 Hz"), "\(result.stderr)")
+        #expect(CLI.text(result.stdout).contains("test_0009.flac"), "the good file was still processed")
+    }
+
     @Test("A zero-length audio file (valid header, no samples) is a clear error")
     func zeroLength() throws {
         let directory = try CLI.temporaryDirectory()
@@ -142,6 +162,10 @@ extension CLI {
         (["--raw", "s24le", "--rate", "16000", "-"], "s24le"),
         (["--raw", "s16le", "x.wav"], "add '-'"),
         (["--start-time", "yesterday", "x.wav"], "--start-time"),
+        // A rate of 1 Hz made a resampling ratio of 16,000: minutes on 40 kB (issue 18).
+        (["--raw", "s16le", "--rate", "1", "-"], "must be 4000...384000 Hz"),
+        (["--raw", "s16le", "--rate", "3999", "-"], "must be 4000...384000 Hz"),
+        (["--raw", "f32le", "--rate", "384001", "-"], "must be 4000...384000 Hz"),
     ])
     func badOptions(_ arguments: [String], _ mentioned: String) throws {
         let result = try CLI.run(["detect"] + arguments)

@@ -92,6 +92,9 @@ import Testing
         ("a.wav\t1.0\t2.0\n", "l.tsv:1: expected filename, onset, offset, event_label"),
         ("a.wav\t-1\t2.0\tgunshot\n", "l.tsv:1: onset '-1'"),
         ("a.wav\t1\tnan\tgunshot\n", "l.tsv:1: offset 'nan' is not a number"),
+        // A finite but huge time was a segment count past Int.max: a crash (issue 18).
+        ("a.wav\t1.0\t99999999999999999999\tgunshot\n", "l.tsv:1: offset 99999999999999999999 is past 604800 s"),
+        ("a.wav\t0\t604800.5\tgunshot\n", "l.tsv:1: offset 604800.5 is past"),
     ])
     func strict(_ text: String, _ message: String) {
         #expect {
@@ -112,6 +115,27 @@ import Testing
         #expect(abs(e.falseAlarmsPerHour! - 2 / (36.0 / 3600)) < 1e-9)
         #expect(e.audioSeconds == 46)
         #expect(e.event.classWise["gunshot"]!.tp == 1)
+    }
+
+    @Test("A label outside the class list, on several rows, is one more class (was a crash on duplicate keys)")
+    func unknownLabelOnSeveralRows() throws {
+        let reference = try Labels.read("a.wav\t1\t2\tgunshot\nb.wav\t1\t2\tNaNgunshot\nc.wav\t3\t4\tNaNgunshot\n",
+                                        source: "r.tsv")
+        let estimated = [LabelledEvent(filename: "b.wav", onset: 1.05, offset: 2, label: "NaNgunshot")]
+        let e = Evaluation(reference: reference, estimated: estimated)
+        #expect(e.labels.filter { $0 == "NaNgunshot" }.count == 1)
+        #expect(e.labels.count == Set(e.labels).count)
+        #expect(e.event.classWise["NaNgunshot"]!.tp == 1)
+        #expect(e.event.classWise["NaNgunshot"]!.fn == 1)
+        #expect(e.event.classWise["gunshot"]!.fn == 1)
+    }
+
+    @Test("The latest time a label may have reads, and its segments are counted")
+    func latestTime() throws {
+        let events = try Labels.read("a.wav\t604799\t604800\tgunshot\n", source: "l.tsv")
+        let e = Evaluation(reference: events, estimated: events)
+        #expect(e.event.classWise["gunshot"]!.tp == 1)
+        #expect(e.segment.classWise["gunshot"]!.tp == 1)
     }
 
     @Test("The confusion table says what was detected over a missed event")
