@@ -336,6 +336,8 @@ def main():
     args = parser.parse_args()
     if args.fit and args.rules:
         parser.error("--fit fits its own rules in each fold: give --rules or --fit, not both")
+    if args.choose and not args.fit:
+        parser.error("--choose chooses the settings of the rules --fit fits in each fold: add --fit")
     events, backgrounds = corpus()
     folds = sorted({package for _, _, package, _ in events})
     out = args.out or Path(tempfile.mkdtemp(prefix="tympan-loso-"))

@@ -103,7 +103,10 @@ def run(pool, synthetic_frames, parts, name, rounds=100, depth=2, leaves=3, neg=
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    pool = pickle.loads((Path(sys.argv[1]) / "training" / "pool.pkl").read_bytes())[0]
+    cache = Path(sys.argv[1]) / "training" / "pool.pkl"
+    if not cache.exists():
+        sys.exit(f"proxy.py: no training pool at {cache}: run `make loso FIT=1 OUT_LOSO={sys.argv[1]}` first")
+    pool = pickle.loads(cache.read_bytes())[0]
     synthetic_frames = boost.frames(["train"], str(loso.ROOT / ".build/release/tympan"))
     parts = groups()
     print("groups:", [sorted(g) for g in parts], flush=True)
