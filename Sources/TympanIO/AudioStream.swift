@@ -11,6 +11,7 @@ import Glibc
 /// 16,000 output samples for every input one): a file or `--rate` outside is
 /// refused with an error naming the value and the range.
 public let supportedSampleRates = 4_000...384_000
+let supportedSampleRatesText = "\(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz"
 
 /// Audio read in chunks, mixed to mono and resampled to one rate: bounded
 /// memory whatever the length of the input.
@@ -78,8 +79,8 @@ public final class AudioFileStream: AudioStream {
         }
         guard supportedSampleRates.contains(Int(info.samplerate)) else {
             sf_close(file)
-            throw .unreadableAudio(path: path, reason: "a sample rate of \(info.samplerate) Hz in the header, outside "
-                                   + "\(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz")
+            throw .unreadableAudio(path: path,
+                                   reason: "a sample rate of \(info.samplerate) Hz in the header, outside \(supportedSampleRatesText)")
         }
         self.path = path
         self.file = file
@@ -141,8 +142,7 @@ public final class RawPCMStream: AudioStream {
     public init(descriptor: Int32 = 0, encoding: Encoding, sampleRate: Int, channelCount: Int, targetRate: Int,
                 chunkBytes: Int = 32_768) throws(TympanError) {
         guard supportedSampleRates.contains(sampleRate) else {
-            throw .invalidConfiguration(field: "--rate", value: "\(sampleRate)",
-                                        reason: "must be \(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz")
+            throw .invalidConfiguration(field: "--rate", value: "\(sampleRate)", reason: "must be \(supportedSampleRatesText)")
         }
         guard (1...64).contains(channelCount) else {
             throw .invalidConfiguration(field: "--channels", value: "\(channelCount)", reason: "must be 1...64")

@@ -10,7 +10,6 @@ For each audio file: the class's highest score and where it is, or with
 (how often a background stream would reach a given `on`).
 """
 import argparse
-import io
 import json
 import subprocess
 import sys
@@ -20,17 +19,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boost  # noqa: E402
+import loso  # noqa: E402
 
 HOP_SECONDS = 0.01
 INDEX = {key: i for i, key in enumerate(boost.KEYS)}
-
-
-def columns(tympan, path):
-    names = subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
-                           capture_output=True, text=True).stdout.split()
-    out = subprocess.run([tympan, "features", str(path), "--preset", "detection", "--format", "npy"],
-                         check=True, capture_output=True).stdout
-    return boost.columns(np.load(io.BytesIO(out)), names)
 
 
 def holds(condition, X):
@@ -64,9 +56,14 @@ def main():
     rules = {r["class"]: r for r in json.loads(args.rules.read_text())["classes"]}
     if args.cls not in rules:
         parser.error(f"no rule for {args.cls} in {args.rules}")
+    names = subprocess.run([args.tympan, "features", "x", "--preset", "detection", "--names"], check=True,
+                           capture_output=True, text=True).stdout.split()
     print(f"{args.cls}: on {rules[args.cls]['detector']['on']}")
     for path in args.audio:
-        X = columns(args.tympan, path)
+        try:
+            X = boost.columns(loso.features(args.tympan, path), names)
+        except subprocess.CalledProcessError as error:
+            sys.exit(f"frame_scores.py: cannot read {path}: {error.stderr.decode().strip()}")
         if args.quantiles:
             cells = [f"{c} " + "/".join(f"{np.quantile(scores(r, X), q):.2f}" for q in args.quantiles)
                      for c, r in rules.items()]
