@@ -4,6 +4,7 @@ fixtures/real (`make fixtures-real` first): the figure that says whether a
 detector holds on sounds its fit never saw.
 
     loso.py [--rules FILE | --fit [--choose [--penalty P]]] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
+    loso.py --bundle FILE [--terms N] [--penalty P] [--out DIR]
 
 Folds are sources: a package, or the packages of one project together
 (fixtures/real/sources.py, SOURCE). For the fold of source P, every event clip of P is
@@ -15,8 +16,9 @@ collar 200 ms). Counts are pooled over folds per class; the macro F1 is over the
 classes that have real clips. False alarms per hour come from `tympan evaluate`
 on the background recordings themselves, played as the long streams they are.
 
-Without --fit, the rules are scored as they are: the bundled rules were fitted
-on synthetic scenes only, so no real clip took part in their fit.
+Without --fit, the rules of --rules FILE are scored as they are (the file must
+not have been fitted on these recordings). The bundled rules were (make rules,
+--bundle below): scoring them is refused, --fit --choose gives their figure.
 
 With --fit (scikit-learn: `scripts/python-env.sh rules`), every source is a fold,
 those with background recordings too: for fold P, boosted weighted rules
@@ -24,7 +26,7 @@ those with background recordings too: for fold P, boosted weighted rules
 synthetic `train` split plus every other source's event clips mixed at -5 to
 +20 dB into other sources' backgrounds (four mixtures a clip) plus 10 s
 excerpts of those backgrounds (at most --most positive frames a class, drawn
-at random), with the bundled rules' detector settings. The
+at random), with the detector settings of scripts/rules/detector.json. The
 mixtures are made to sound like a pole in a street (street() and microphone()):
 the event is heard from 5 to 80 m (air absorption, reverberation of 0.2 to 1.5 s
 growing with the distance), a fifth of the mixtures hold a second event of
@@ -44,6 +46,14 @@ synthetic validation split (every class has events there), maximising F1 minus
 saw neither P nor the material its settings were chosen on. With the same
 --out, a second run reuses the fits and only calibrates again: the table for
 another --penalty is an operating point of the same fits, not a new fit.
+
+With --bundle FILE (`make rules`), nothing is scored: the same procedure runs
+once on every source, to write the rules `tympan` ships. The sources
+validation_sources() names (with no fold left out) stay out of a first fit,
+`tympan calibrate` chooses the detector settings on them as above, and the rules
+are then fitted again on every source with those settings. The figure that
+describes the result is the --fit --choose table: the same procedure, scored on
+sources it did not see.
 
 Mixtures are drawn from a fixed seed: the same files give the same table.
 """
@@ -233,10 +243,17 @@ def cached_pool(events, backgrounds, tympan, folder, rng):
     return pool
 
 
-def fit_rules(excluded, pool, synthetic, bundled, terms, rng, most=None):
+def start_detectors():
+    """Each class's detector settings before a fit (scripts/rules/detector.json):
+    a committed file, so that a fit does not depend on the rules bundled today."""
+    settings = json.loads((Path(__file__).resolve().parent / "detector.json").read_text())
+    return {c: settings[c] for c in CLASSES}
+
+
+def fit_rules(excluded, pool, synthetic, detectors, terms, rng, most=None):
     """Weighted rules fitted on the synthetic frames and the pool's material that
-    holds nothing of the `excluded` sources; detector settings as in the bundled
-    rules."""
+    holds nothing of the `excluded` sources, with the `detectors` settings
+    ({class: settings})."""
     import boost
     keep = [(x, y) for e, b, x, y, _, _ in pool if not e & excluded and b not in excluded]
     X = np.concatenate([synthetic[0]] + [x for x, _ in keep])
@@ -244,7 +261,7 @@ def fit_rules(excluded, pool, synthetic, bundled, terms, rng, most=None):
     classes = []
     for c in CLASSES:
         rule = boost.rule_for(c, X, y, terms, rng, most)
-        rule["detector"] = next(r for r in bundled["classes"] if r["class"] == c)["detector"]
+        rule["detector"] = detectors[c]
         classes.append(rule)
     return {"format": "tympan-rules", "version": 1, "classes": classes,
             "about": f"loso.py --fit: {', '.join(sorted(excluded))} left out"}
@@ -319,9 +336,37 @@ def f1(tp, fp, fn):
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
 
 
+def bundle(args, events, backgrounds, out):
+    """--bundle: the --fit --choose procedure on every source (see above); writes
+    args.bundle."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import boost
+    rng = np.random.default_rng(20261203)
+    pool = cached_pool(events, backgrounds, args.tympan, out / "training", rng)
+    synthetic = boost.frames(["train"], args.tympan)
+    validation = validation_sources(None, events, backgrounds, 0)
+    print(f"loso.py: settings chosen on {', '.join(sorted(validation))}", file=sys.stderr)
+    first = fit_rules(validation, pool, synthetic, start_detectors(), args.terms, rng, args.most)
+    scenes = ROOT / "fixtures" / "scenes"
+    chosen = calibrated(first, None, validation, pool, (scenes / "validation", scenes / "validation.tsv"),
+                        args.tympan, out / "choose-bundle", args.penalty)
+    detectors = {r["class"]: r["detector"] for r in chosen["classes"]}
+    rules = fit_rules(set(), pool, synthetic, detectors, args.terms, rng, args.most)
+    sources = sorted({s for _, _, s, _ in events} | {s for _, _, s in backgrounds})
+    rules["about"] = (f"Boosted weighted rules, {args.terms} rounds of depth 2 a class (scripts/rules/loso.py --bundle, "
+                      f"make rules), fitted on the synthetic train split and the real recordings of {len(sources)} "
+                      f"sources (fixtures/real: event clips mixed into other sources' backgrounds through "
+                      f"street_mix(), and background excerpts); on, off, minimum duration and merge gap chosen by "
+                      f"tympan calibrate (penalty {args.penalty:g} per false alarm per hour) on "
+                      f"{', '.join(sorted(validation))} and the synthetic validation split, held out of a first fit; "
+                      f"then fitted again on all of it")
+    args.bundle.write_text(json.dumps(rules) + "\n")
+    print(f"loso.py: wrote {args.bundle}", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rules", type=Path, help="rules file (default: the bundled rules)")
+    parser.add_argument("--rules", type=Path, help="rules file to score (default: the bundled rules, refused once they are fitted on these recordings)")
     parser.add_argument("--fit", action="store_true", help="fit weighted rules inside each fold (see above)")
     parser.add_argument("--terms", type=int, default=100, help="with --fit: boosting rounds per class")
     parser.add_argument("--choose", action="store_true",
@@ -333,7 +378,17 @@ def main():
     parser.add_argument("--snr", type=float, nargs="+", default=[18.0, 6.0], help="dB (default 18 and 6)")
     parser.add_argument("--out", type=Path, help="keep the fold mixtures here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument("--bundle", type=Path, metavar="FILE",
+                        help="score nothing: fit the rules to ship on every source (see above) and write them to FILE")
     args = parser.parse_args()
+    if args.bundle and (args.rules or args.fit):
+        parser.error("--bundle fits on every source: it takes no --rules and no --fit")
+    if not (args.rules or args.fit or args.bundle):
+        about = json.loads(subprocess.run([args.tympan, "rules"], check=True, capture_output=True, text=True).stdout)
+        if "loso.py --bundle" in about.get("about", ""):
+            parser.error("the bundled rules were fitted on these recordings (make rules): scoring them here would "
+                         "not be a held-out figure. Run --fit --choose (make loso), which fits them the same way "
+                         "without each source in turn, or give --rules FILE fitted without these recordings")
     if args.fit and args.rules:
         parser.error("--fit fits its own rules in each fold: give --rules or --fit, not both")
     if args.choose and not args.fit:
@@ -341,6 +396,9 @@ def main():
     events, backgrounds = corpus()
     folds = sorted({package for _, _, package, _ in events})
     out = args.out or Path(tempfile.mkdtemp(prefix="tympan-loso-"))
+    if args.bundle:
+        bundle(args, events, backgrounds, out)
+        return
     rng = np.random.default_rng(20261202)
     per_fold, pooled = {}, {c: [0, 0, 0] for c in CLASSES}
     fitted = {}
@@ -351,8 +409,7 @@ def main():
         fit_rng = np.random.default_rng(20261203)
         pool = cached_pool(events, backgrounds, args.tympan, out / "training", fit_rng)
         synthetic = boost.frames(["train"], args.tympan)
-        bundled = json.loads(subprocess.run([args.tympan, "rules"], check=True, capture_output=True,
-                                            text=True).stdout)
+        detectors = start_detectors()
         scenes = ROOT / "fixtures" / "scenes"
         # The fits of an earlier --choose run in the same --out on the same corpus and
         # settings are read again (all or none: one random stream runs through them),
@@ -367,11 +424,11 @@ def main():
                 if reuse:
                     rules = json.loads((out / f"choose-{package}-start.json").read_text())
                 else:
-                    rules = fit_rules({package} | validation, pool, synthetic, bundled, args.terms, fit_rng, args.most)
+                    rules = fit_rules({package} | validation, pool, synthetic, detectors, args.terms, fit_rng, args.most)
                 rules = calibrated(rules, package, validation, pool, (scenes / "validation", scenes / "validation.tsv"),
                                    args.tympan, out / f"choose-{package}", args.penalty)
             else:
-                rules = fit_rules({package}, pool, synthetic, bundled, args.terms, fit_rng, args.most)
+                rules = fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most)
             fitted[package].write_text(json.dumps(rules) + "\n")
             print(f"loso.py: fitted without {package}", file=sys.stderr)
         if args.choose:

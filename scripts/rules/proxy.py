@@ -16,7 +16,11 @@ found when its highest frame score over its labelled span reaches it. Prints,
 per variant, the share of events found per class and their mean.
 
 Variant settings (JSON): rounds, depth, leaves, neg (negatives per positive),
-most (positives at most), min_leaf, synthetic (false: no synthetic frames), rate.
+most (positives at most), min_leaf, synthetic (false: no synthetic frames), rate,
+windows (more centred windows, in frames, for every descriptor but the absolute
+level: their mean, max, min and range are added to boost.py's columns), balance
+(true: every source weighs the same among the positives, and every background
+source among the negatives, whatever its number of frames).
 The threshold uses the held-out group's unlabelled backgrounds, as a sensor
 could learn its site's background; the figure ranks fits, it is not an event F1.
 """
@@ -29,11 +33,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import analyze  # noqa: E402
 import boost  # noqa: E402
+import induce  # noqa: E402
 import loso  # noqa: E402
 
 REAL_CLASSES = ["gunshot", "scream", "car_horn", "whistle", "aerosol_spray", "crackling"]
 ANCHORS = [["fillets-ng"], ["megaglest-data"], ["hedgewars-data"], ["qabcs-data"], ["scorched3d-data", "cube2-data"]]
+
+
+# An event clip's source, by the stem of the clip (the pool's mixtures are STEM_K.wav).
+EVENT_SOURCE = {Path(file).stem: source for file, _, source, _ in loso.corpus()[0]}
 
 
 def groups():
@@ -48,7 +58,14 @@ def groups():
     return out
 
 
-def fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf):
+def balanced(rows, source):
+    """Weights that give each source's rows the same total, with mean 1."""
+    names, index, counts = np.unique(source[rows], return_inverse=True, return_counts=True)
+    w = 1.0 / counts[index]
+    return w * len(rows) / w.sum()
+
+
+def fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf, sources=None):
     from sklearn.ensemble import HistGradientBoostingClassifier
     inside = y == c
     if c in boost.ONSET_ONLY:
@@ -69,27 +86,55 @@ def fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf):
     model = HistGradientBoostingClassifier(max_depth=depth, max_leaf_nodes=leaves, max_iter=rounds, learning_rate=0.15,
                                            min_samples_leaf=min_leaf, l2_regularization=boost.L2, early_stopping=False,
                                            random_state=0)
-    return model.fit(X[rows], target)
+    weight = None
+    if sources is not None:
+        weight = np.concatenate([balanced(positive, sources[0]), balanced(negative, sources[1])])
+    return model.fit(X[rows], target, sample_weight=weight)
 
 
-def run(pool, synthetic_frames, parts, name, rounds=100, depth=2, leaves=3, neg=8, most=6000, min_leaf=500,
-        synthetic=True, rate=1e-3):
+def widened(columns, windows):
+    """boost.py's columns of one clip, with the mean, max, min and range over
+    each of `windows` (centred) of every descriptor whose value is a column."""
+    if not windows:
+        return columns
+    extra = []
+    for d, a, _ in boost.KEYS:
+        if a != "value":
+            continue
+        v = columns[:, boost.KEYS.index((d, "value", 1))].astype(np.float64)
+        extra += [induce.windowed(v, w, g) for w in windows for g in boost.AGGREGATES]
+    return np.concatenate([columns, np.stack(extra, axis=1).astype(np.float32)], axis=1)
+
+
+def run(pool, synthetic_clips, parts, name, rounds=100, depth=2, leaves=3, neg=8, most=6000, min_leaf=500,
+        synthetic=True, rate=1e-3, windows=(), balance=False):
     started = time.time()
     rng = np.random.default_rng(0)
     found = {c: [0, 0] for c in REAL_CLASSES}
+    columns = {id(p): widened(p[2], windows) for p in pool}
+    synthetic_X = np.concatenate([widened(x, windows) for x, _ in synthetic_clips])
+    synthetic_y = np.concatenate([y for _, y in synthetic_clips])
     for group in parts:
         keep = [p for p in pool if not p[0] & group and p[1] not in group]
-        X = np.concatenate(([synthetic_frames[0]] if synthetic else []) + [p[2] for p in keep])
-        y = np.concatenate(([synthetic_frames[1]] if synthetic else []) + [p[3] for p in keep])
+        X = np.concatenate(([synthetic_X] if synthetic else []) + [columns[id(p)] for p in keep])
+        y = np.concatenate(([synthetic_y] if synthetic else []) + [p[3] for p in keep])
+        sources = None
+        if balance:
+            event = [np.full(len(synthetic_y), "synthetic")] if synthetic else []
+            background = [np.full(len(synthetic_y), "synthetic")] if synthetic else []
+            for p in keep:
+                event.append(np.full(len(p[3]), EVENT_SOURCE.get(p[4].stem.rsplit("_", 1)[0], p[1])))
+                background.append(np.full(len(p[3]), p[1]))
+            sources = (np.concatenate(event), np.concatenate(background))
         test = [p for p in pool if p[0] and p[0] <= group]
         quiet = [p for p in pool if not p[0] and p[1] in group]
         for c in REAL_CLASSES:
             if not (y == c).any() or not any(label == c for p in test for _, _, label in p[5]):
                 continue
-            model = fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf)
-            threshold = np.quantile(np.concatenate([model.decision_function(p[2]) for p in quiet]), 1 - rate)
+            model = fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf, sources)
+            threshold = np.quantile(np.concatenate([model.decision_function(columns[id(p)]) for p in quiet]), 1 - rate)
             for p in test:
-                score = model.decision_function(p[2])
+                score = model.decision_function(columns[id(p)])
                 for a, z, label in p[5]:
                     if label == c:
                         i, j = int(a * 100), max(int(a * 100) + 1, int(z * 100))
@@ -107,12 +152,13 @@ def main():
     if not cache.exists():
         sys.exit(f"proxy.py: no training pool at {cache}: run `make loso FIT=1 OUT_LOSO={sys.argv[1]}` first")
     pool = pickle.loads(cache.read_bytes())[0]
-    synthetic_frames = boost.frames(["train"], str(loso.ROOT / ".build/release/tympan"))
+    names, features, labels = analyze.load("train", str(loso.ROOT / ".build/release/tympan"))
+    synthetic_clips = [(boost.columns(x, names), analyze.frame_classes(len(x), labels[f])) for f, x in features.items()]
     parts = groups()
     print("groups:", [sorted(g) for g in parts], flush=True)
     for spec in sys.argv[2:]:
         name, settings = spec.split(":", 1) if ":" in spec else (spec, "{}")
-        run(pool, synthetic_frames, parts, name, **json.loads(settings))
+        run(pool, synthetic_clips, parts, name, **json.loads(settings))
 
 
 if __name__ == "__main__":
