@@ -23,7 +23,7 @@ not have been fitted on these recordings). The bundled rules were (make rules,
 With --fit (scikit-learn: `scripts/python-env.sh rules`), every source is a fold,
 those with background recordings too: for fold P, boosted weighted rules
 (boost.py's model and columns, --terms rounds per class) are fitted on the
-synthetic `train` split plus every other source's event clips mixed at -5 to
+synthetic `train` split (--synthetic: more splits) plus every other source's event clips mixed at -5 to
 +20 dB into other sources' backgrounds (four mixtures a clip) plus 10 s
 excerpts of those backgrounds (at most --most positive frames a class, drawn
 at random), with the detector settings of scripts/rules/detector.json. The
@@ -343,7 +343,7 @@ def bundle(args, events, backgrounds, out):
     import boost
     rng = np.random.default_rng(20261203)
     pool = cached_pool(events, backgrounds, args.tympan, out / "training", rng)
-    synthetic = boost.frames(["train"], args.tympan)
+    synthetic = boost.frames(args.synthetic, args.tympan)
     validation = validation_sources(None, events, backgrounds, 0)
     print(f"loso.py: settings chosen on {', '.join(sorted(validation))}", file=sys.stderr)
     first = fit_rules(validation, pool, synthetic, start_detectors(), args.terms, rng, args.most)
@@ -354,7 +354,7 @@ def bundle(args, events, backgrounds, out):
     rules = fit_rules(set(), pool, synthetic, detectors, args.terms, rng, args.most)
     sources = sorted({s for _, _, s, _ in events} | {s for _, _, s in backgrounds})
     rules["about"] = (f"Boosted weighted rules, {args.terms} rounds of depth 2 a class (scripts/rules/loso.py --bundle, "
-                      f"make rules), fitted on the synthetic train split and the real recordings of {len(sources)} "
+                      f"make rules), fitted on the synthetic {'+'.join(args.synthetic)} split{'s' if len(args.synthetic) > 1 else ''} and the real recordings of {len(sources)} "
                       f"sources (fixtures/real: event clips mixed into other sources' backgrounds through "
                       f"street_mix(), and background excerpts); on, off, minimum duration and merge gap chosen by "
                       f"tympan calibrate (penalty {args.penalty:g} per false alarm per hour) on "
@@ -374,6 +374,8 @@ def main():
     parser.add_argument("--penalty", type=float, default=0.01,
                         help="with --choose: F1 given up per false alarm per hour (tympan calibrate)")
     parser.add_argument("--most", type=int, default=12000, help="with --fit: at most this many positive frames a class")
+    parser.add_argument("--synthetic", nargs="+", default=["train"], metavar="SPLIT",
+                        help="with --fit or --bundle: the synthetic splits in every fit (default: train)")
     parser.add_argument("--tympan", default=str(ROOT / ".build/release/tympan"))
     parser.add_argument("--snr", type=float, nargs="+", default=[18.0, 6.0], help="dB (default 18 and 6)")
     parser.add_argument("--out", type=Path, help="keep the fold mixtures here (default: a temporary folder)")
@@ -408,13 +410,14 @@ def main():
         folds = sorted(set(folds) | {package for _, _, package in backgrounds})
         fit_rng = np.random.default_rng(20261203)
         pool = cached_pool(events, backgrounds, args.tympan, out / "training", fit_rng)
-        synthetic = boost.frames(["train"], args.tympan)
+        synthetic = boost.frames(args.synthetic, args.tympan)
         detectors = start_detectors()
         scenes = ROOT / "fixtures" / "scenes"
         # The fits of an earlier --choose run in the same --out on the same corpus and
         # settings are read again (all or none: one random stream runs through them),
         # so that another --penalty costs a calibration, not a fit.
-        key = json.dumps({"corpus": (REAL / "metadata.tsv").read_text(), "terms": args.terms, "most": args.most})
+        key = json.dumps({"corpus": (REAL / "metadata.tsv").read_text(), "terms": args.terms, "most": args.most,
+                          "synthetic": args.synthetic})
         reuse = (args.choose and (out / "fits.key").exists() and (out / "fits.key").read_text() == key
                  and all((out / f"choose-{p}-start.json").exists() for p in folds))
         for turn, package in enumerate(folds):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A quick frame-level stand-in for `make loso FIT=1`, for comparing ways of
+"""A quick frame-level stand-in for `make loso`, for comparing ways of
 fitting (about 10 minutes a variant instead of 30, no detector in the loop):
 
     proxy.py DIR NAME[:JSON] ...      e.g.  proxy.py /tmp/loso base 'neg30:{"neg": 30}'
@@ -150,7 +150,7 @@ def main():
         sys.exit(__doc__)
     cache = Path(sys.argv[1]) / "training" / "pool.pkl"
     if not cache.exists():
-        sys.exit(f"proxy.py: no training pool at {cache}: run `make loso FIT=1 OUT_LOSO={sys.argv[1]}` first")
+        sys.exit(f"proxy.py: no training pool at {cache}: run `make loso OUT_LOSO={sys.argv[1]}` first")
     pool = pickle.loads(cache.read_bytes())[0]
     names, features, labels = analyze.load("train", str(loso.ROOT / ".build/release/tympan"))
     synthetic_clips = [(boost.columns(x, names), analyze.frame_classes(len(x), labels[f])) for f, x in features.items()]
