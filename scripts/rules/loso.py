@@ -368,7 +368,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rules", type=Path, help="rules file to score (default: the bundled rules, refused once they are fitted on these recordings)")
     parser.add_argument("--fit", action="store_true", help="fit weighted rules inside each fold (see above)")
-    parser.add_argument("--terms", type=int, default=100, help="with --fit: boosting rounds per class")
+    parser.add_argument("--terms", type=int, default=25, help="with --fit or --bundle: boosting rounds per class")
     parser.add_argument("--choose", action="store_true",
                         help="with --fit: choose each fold's detector settings on sources held out of its fit (see above)")
     parser.add_argument("--penalty", type=float, default=0.01,
