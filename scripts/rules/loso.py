@@ -4,7 +4,7 @@ fixtures/real (`make fixtures-real` first): the figure that says whether a
 detector holds on sounds its fit never saw.
 
     loso.py [--rules FILE | --fit [--choose [--penalty P]]] [--tympan PATH] [--snr 18 6] [--out DIR] [--json]
-    loso.py --bundle FILE [--terms N] [--penalty P] [--out DIR]
+    loso.py --bundle FILE [--terms N] [--penalty P] [--synthetic SPLIT ...] [--out DIR]
 
 Folds are sources: a package, or the packages of one project together
 (fixtures/real/sources.py, SOURCE). For the fold of source P, every event clip of P is
@@ -73,6 +73,8 @@ sys.path.insert(0, str(ROOT / "fixtures" / "generate"))
 import dsp  # noqa: E402  (the scene generator's filters: air absorption, reverberation)
 
 REAL = ROOT / "fixtures" / "real"
+# The synthetic split every fold's (and the bundle's) settings are also chosen on.
+SYNTHETIC_VALIDATION = (ROOT / "fixtures" / "scenes" / "validation", ROOT / "fixtures" / "scenes" / "validation.tsv")
 SR = 16000
 CLASSES = ["gunshot", "scream", "drill", "angle_grinder", "car_horn", "whistle", "aerosol_spray", "crackling"]
 
@@ -347,9 +349,8 @@ def bundle(args, events, backgrounds, out):
     validation = validation_sources(None, events, backgrounds, 0)
     print(f"loso.py: settings chosen on {', '.join(sorted(validation))}", file=sys.stderr)
     first = fit_rules(validation, pool, synthetic, start_detectors(), args.terms, rng, args.most)
-    scenes = ROOT / "fixtures" / "scenes"
-    chosen = calibrated(first, None, validation, pool, (scenes / "validation", scenes / "validation.tsv"),
-                        args.tympan, out / "choose-bundle", args.penalty)
+    chosen = calibrated(first, None, validation, pool, SYNTHETIC_VALIDATION, args.tympan, out / "choose-bundle",
+                        args.penalty)
     detectors = {r["class"]: r["detector"] for r in chosen["classes"]}
     rules = fit_rules(set(), pool, synthetic, detectors, args.terms, rng, args.most)
     sources = sorted({s for _, _, s, _ in events} | {s for _, _, s in backgrounds})
@@ -412,7 +413,6 @@ def main():
         pool = cached_pool(events, backgrounds, args.tympan, out / "training", fit_rng)
         synthetic = boost.frames(args.synthetic, args.tympan)
         detectors = start_detectors()
-        scenes = ROOT / "fixtures" / "scenes"
         # The fits of an earlier --choose run in the same --out on the same corpus and
         # settings are read again (all or none: one random stream runs through them),
         # so that another --penalty costs a calibration, not a fit.
@@ -428,8 +428,8 @@ def main():
                     rules = json.loads((out / f"choose-{package}-start.json").read_text())
                 else:
                     rules = fit_rules({package} | validation, pool, synthetic, detectors, args.terms, fit_rng, args.most)
-                rules = calibrated(rules, package, validation, pool, (scenes / "validation", scenes / "validation.tsv"),
-                                   args.tympan, out / f"choose-{package}", args.penalty)
+                rules = calibrated(rules, package, validation, pool, SYNTHETIC_VALIDATION, args.tympan,
+                                   out / f"choose-{package}", args.penalty)
             else:
                 rules = fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most)
             fitted[package].write_text(json.dumps(rules) + "\n")
