@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations arm-proof bench fixtures fixtures-real loso rules reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations arm-proof bench fixtures fixtures-real fit-splits loso rules reference clean
 
 all: build
 
@@ -37,19 +37,24 @@ fixtures: bootstrap
 fixtures-real: bootstrap
 	PYTHON="$$(scripts/python-env.sh)" fixtures/real/fetch.sh
 
+# The synthetic splits a fit reads (train) and chooses settings on (validation),
+# written when missing (only test is committed).
+fit-splits: bootstrap
+	@[ -d fixtures/scenes/train ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split train)
+	@[ -d fixtures/scenes/validation ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split validation)
+
 # Leave-one-source-out evaluation on the real recordings (scripts/rules/loso.py):
 # the procedure that fits the bundled rules (make rules), run once per source
 # without it: weighted rules of TERMS rounds a class fitted in each fold, their
 # detector settings chosen on sources held out of the fit too, the fold scored
-# (about 30 minutes). PENALTY=P the F1 given up per false alarm per hour
+# (about 35 minutes). PENALTY=P the F1 given up per false alarm per hour
 # (default 0.01); OUT_LOSO=DIR keeps the pool and the fits, so that another
 # PENALTY only calibrates again. RULES=FILE scores that rules file instead (one
 # fitted without these recordings; the bundled rules were fitted on them).
 TERMS ?= 25
 loso: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
-	@[ -n "$(RULES)" ] || [ -d fixtures/scenes/train ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split train)
-	@[ -n "$(RULES)" ] || [ -d fixtures/scenes/validation ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split validation)
+	@[ -n "$(RULES)" ] || $(MAKE) --no-print-directory fit-splits
 	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
 
 # Fits the rules tympan ships (Sources/Tympan/Detection/bundled-rules.json and
@@ -61,8 +66,7 @@ loso: build
 OUT_RULES ?= .build-rules
 rules: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
-	@[ -d fixtures/scenes/train ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split train)
-	@[ -d fixtures/scenes/validation ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split validation)
+	@$(MAKE) --no-print-directory fit-splits
 	mkdir -p $(OUT_RULES)
 	"$$(scripts/python-env.sh rules)" scripts/rules/loso.py --bundle $(OUT_RULES)/fitted.json --terms $(TERMS) $(if $(PENALTY),--penalty $(PENALTY)) --out $(OUT_RULES) --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan"
 	"$$(scripts/python-env.sh rules)" scripts/rules/bundle.py $(OUT_RULES)/fitted.json --about scripts/rules/about.json

@@ -18,9 +18,7 @@ per variant, the share of events found per class and their mean.
 Variant settings (JSON): rounds, depth, leaves, neg (negatives per positive),
 most (positives at most), min_leaf, synthetic (false: no synthetic frames), rate,
 windows (more centred windows, in frames, for every descriptor but the absolute
-level: their mean, max, min and range are added to boost.py's columns), balance
-(true: every source weighs the same among the positives, and every background
-source among the negatives, whatever its number of frames).
+level: their mean, max, min and range are added to boost.py's columns).
 The threshold uses the held-out group's unlabelled backgrounds, as a sensor
 could learn its site's background; the figure ranks fits, it is not an event F1.
 """
@@ -42,10 +40,6 @@ REAL_CLASSES = ["gunshot", "scream", "car_horn", "whistle", "aerosol_spray", "cr
 ANCHORS = [["fillets-ng"], ["megaglest-data"], ["hedgewars-data"], ["qabcs-data"], ["scorched3d-data", "cube2-data"]]
 
 
-# An event clip's source, by the stem of the clip (the pool's mixtures are STEM_K.wav).
-EVENT_SOURCE = {Path(file).stem: source for file, _, source, _ in loso.corpus()[0]}
-
-
 def groups():
     events, _ = loso.corpus()
     size = {}
@@ -58,14 +52,7 @@ def groups():
     return out
 
 
-def balanced(rows, source):
-    """Weights that give each source's rows the same total, with mean 1."""
-    names, index, counts = np.unique(source[rows], return_inverse=True, return_counts=True)
-    w = 1.0 / counts[index]
-    return w * len(rows) / w.sum()
-
-
-def fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf, sources=None):
+def fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf):
     from sklearn.ensemble import HistGradientBoostingClassifier
     inside = y == c
     if c in boost.ONSET_ONLY:
@@ -86,10 +73,7 @@ def fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf, sources=None):
     model = HistGradientBoostingClassifier(max_depth=depth, max_leaf_nodes=leaves, max_iter=rounds, learning_rate=0.15,
                                            min_samples_leaf=min_leaf, l2_regularization=boost.L2, early_stopping=False,
                                            random_state=0)
-    weight = None
-    if sources is not None:
-        weight = np.concatenate([balanced(positive, sources[0]), balanced(negative, sources[1])])
-    return model.fit(X[rows], target, sample_weight=weight)
+    return model.fit(X[rows], target)
 
 
 def widened(columns, windows):
@@ -107,7 +91,7 @@ def widened(columns, windows):
 
 
 def run(pool, synthetic_clips, parts, name, rounds=100, depth=2, leaves=3, neg=8, most=6000, min_leaf=500,
-        synthetic=True, rate=1e-3, windows=(), balance=False):
+        synthetic=True, rate=1e-3, windows=()):
     started = time.time()
     rng = np.random.default_rng(0)
     found = {c: [0, 0] for c in REAL_CLASSES}
@@ -118,20 +102,12 @@ def run(pool, synthetic_clips, parts, name, rounds=100, depth=2, leaves=3, neg=8
         keep = [p for p in pool if not p[0] & group and p[1] not in group]
         X = np.concatenate(([synthetic_X] if synthetic else []) + [columns[id(p)] for p in keep])
         y = np.concatenate(([synthetic_y] if synthetic else []) + [p[3] for p in keep])
-        sources = None
-        if balance:
-            event = [np.full(len(synthetic_y), "synthetic")] if synthetic else []
-            background = [np.full(len(synthetic_y), "synthetic")] if synthetic else []
-            for p in keep:
-                event.append(np.full(len(p[3]), EVENT_SOURCE.get(p[4].stem.rsplit("_", 1)[0], p[1])))
-                background.append(np.full(len(p[3]), p[1]))
-            sources = (np.concatenate(event), np.concatenate(background))
         test = [p for p in pool if p[0] and p[0] <= group]
         quiet = [p for p in pool if not p[0] and p[1] in group]
         for c in REAL_CLASSES:
             if not (y == c).any() or not any(label == c for p in test for _, _, label in p[5]):
                 continue
-            model = fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf, sources)
+            model = fit(c, X, y, rng, rounds, depth, leaves, neg, most, min_leaf)
             threshold = np.quantile(np.concatenate([model.decision_function(columns[id(p)]) for p in quiet]), 1 - rate)
             for p in test:
                 score = model.decision_function(columns[id(p)])
