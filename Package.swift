@@ -9,9 +9,16 @@ let package = Package(
         .library(name: "TympanSensor", targets: ["TympanSensor"]),
         .library(name: "TympanEvaluation", targets: ["TympanEvaluation"]),
         .executable(name: "tympan", targets: ["TympanCLI"]),
+        // The central platform: its own targets, so that a sensor build
+        // (`swift build --product tympan`) never compiles a server.
+        .executable(name: "tympan-platform", targets: ["TympanPlatformCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The platform's only: HTTP, SQLite, SHA-256.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -64,6 +71,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The central platform: event store (GRDB, versioned migrations), MQTT
+        // ingest (libmosquitto, persistent session), HTTP API (Hummingbird).
+        .target(
+            name: "TympanPlatform",
+            dependencies: [
+                "Tympan", "TympanIO", "TympanSensor", "CMosquitto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "TympanPlatformCLI",
+            dependencies: [
+                "TympanPlatform", "TympanSensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Helpers shared by the test targets (a seeded generator).
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "CTympanTests", dependencies: ["CTympan", "TestSupport"]),
@@ -71,7 +97,14 @@ let package = Package(
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),
         .testTarget(name: "TympanSensorTests", dependencies: ["TympanSensor"]),
         .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation", "TympanIO"]),
-        .testTarget(name: "TympanCLITests", dependencies: ["TympanCLI", "TympanIO"]),
+        .testTarget(name: "TympanCLITests", dependencies: ["TympanCLI", "TympanIO", "TestSupport"]),
+        .testTarget(
+            name: "TympanPlatformTests",
+            dependencies: [
+                "TympanPlatform", "TympanIO", "TympanSensor", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     cLanguageStandard: .c11
 )

@@ -86,7 +86,11 @@ package func jsonString(_ s: String) -> String { JSONValue.quote(s) }
 
 /// ISO 8601 UTC with milliseconds, e.g. 2026-11-30T03:45:33.123Z.
 public func utcTimestamp(_ epochSeconds: Double) -> String {
-    let milliseconds = Int64((epochSeconds * 1000).rounded(.down))
+    utcTimestamp(milliseconds: Int64((epochSeconds * 1000).rounded(.down)))
+}
+
+/// ISO 8601 UTC of a whole number of milliseconds since 1970, exactly.
+public func utcTimestamp(milliseconds: Int64) -> String {
     var days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
     let dayMilliseconds = milliseconds - days * 86_400_000
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import TympanPlatform
+import TympanSensor
+
+@main
+struct TympanPlatformCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tympan-platform",
+        abstract: "The central platform: collects the sensors' event records from the broker, stores them, serves them.",
+        discussion: "It receives event records, health reports and status only: sensors send no sound, and nothing here could store any.",
+        subcommands: [Serve.self, Token.self])
+}
+
+/// `--database sqlite:PATH` (a path alone is read as SQLite too).
+func openStore(_ url: String) throws -> EventStore {
+    if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+        throw ValidationError("--database \(url): PostgreSQL is not built yet; use sqlite:PATH")
+    }
+    let path = url.hasPrefix("sqlite:") ? String(url.dropFirst(7)) : url
+    guard !path.isEmpty else { throw ValidationError("--database sqlite:PATH needs a path") }
+    return try EventStore(path: path)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Subscribe to the sensors' topics, store what arrives, and serve the HTTP API.",
+        discussion: """
+            Subscribes to tympan/+/events, tympan/+/health and tympan/+/status with QoS 1 and a persistent \
+            session (client id --client-id, clean session off), so that what sensors publish while the platform \
+            is down arrives when it is back. An event id already stored is not stored again. Stops on SIGINT or \
+            SIGTERM.
+            """)
+
+    @Option(help: "The broker: mqtt://HOST[:PORT] or mqtts://HOST[:PORT].")
+    var broker: String
+    @Option(help: "Where events are stored: sqlite:PATH.")
+    var database: String = "sqlite:tympan-platform.sqlite"
+    @Option(help: "HOST:PORT the HTTP API listens on.")
+    var http: String = "127.0.0.1:8080"
+    @Option(help: "The MQTT client id: the broker keeps this session's messages while the platform is away.")
+    var clientID: String = "tympan-platform"
+    @Option(help: "Share the event subscription in this group ($share/GROUP/...) with other platform instances.")
+    var shareGroup: String?
+
+    func run() async throws {
+        guard let address = BrokerAddress(broker) else { throw ValidationError("--broker \(broker) is not mqtt://HOST[:PORT]") }
+        guard let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]),
+              (0...65_535).contains(port) else {
+            throw ValidationError("--http \(http) is not HOST:PORT")
+        }
+        let store = try openStore(database)
+        var settings = IngestSettings(broker: address)
+        settings.clientID = clientID
+        settings.shareGroup = shareGroup
+        let ingest = Ingest(settings: settings, store: store)
+        try ingest.start()
+        defer { ingest.stop() }
+        let app = Application(
+            router: PlatformAPI.router(store: store, ingest: ingest),
+            configuration: .init(address: .hostname(String(http[..<colon]), port: port), serverName: "tympan-platform"),
+            onServerRunning: { channel in
+                platformLog("HTTP on \(channel.localAddress.map { "\($0)" } ?? "?")")
+            })
+        try await app.runService()
+        let counts = ingest.counts
+        platformLog("stopped: \(counts.stored) event(s) stored, \(counts.duplicates) duplicate(s), \(counts.rejected) refused")
+    }
+}
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bearer tokens for the HTTP API.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a token; print it once (only its SHA-256 is stored).")
+        @Argument(help: "Who the token is for (unique).")
+        var name: String
+        @Option(help: "viewer (reads), operator (also reviews) or admin (also manages users and tokens).")
+        var role: String
+        @Option(help: "sqlite:PATH")
+        var database: String = "sqlite:tympan-platform.sqlite"
+
+        func run() throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role \(role): viewer, operator or admin") }
+            let store = try openStore(database)
+            print(try store.addToken(name: name, role: role))
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TestSupport
+import Tympan
+@testable import TympanPlatform
+
+/// A fresh SQLite file in a folder of its own (removed by `remove`).
+func temporaryDatabase() -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tympan-platform-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("events.sqlite").path
+}
+
+func remove(_ database: String) {
+    try? FileManager.default.removeItem(atPath: (database as NSString).deletingLastPathComponent)
+}
+
+func storedEvent(_ id: String, sensor: String = "pole-1", timeMs: Int64, eventClass: EventClass = .scream) -> StoredEvent {
+    StoredEvent(id: id, sensor: sensor, timeMs: timeMs, onset: 1, offset: 2, eventClass: eventClass, confidence: 0.8,
+                levelDB: -30, receivedMs: timeMs + 5)
+}
+
+@Suite struct EventStoreTests {
+    @Test("An event id stored twice is stored once, and a reopened database keeps it")
+    func idempotent() throws {
+        let path = temporaryDatabase()
+        defer { remove(path) }
+        let store = try EventStore(path: path)
+        let e = storedEvent("a-1", timeMs: 1000)
+        #expect(try store.store(.event(e)) == true)
+        var changed = e
+        changed.confidence = 0.1  // a duplicate delivery changes nothing
+        #expect(try store.store(.event(changed)) == false)
+        #expect(try store.eventCount() == 1)
+        let again = try EventStore(path: path)
+        #expect(try again.events(EventQuery()) == [e])
+        #expect(try again.appliedMigrations() == ["v1: events, sensors, tokens"])
+    }
+
+    @Test("Pages by cursor return every event once, newest first, also when times tie")
+    func pages() throws {
+        let path = temporaryDatabase()
+        defer { remove(path) }
+        let store = try EventStore(path: path)
+        var random = SplitMix(seed: 11)
+        var all = [StoredEvent]()
+        for i in 0..<257 {
+            let e = storedEvent("e\(i)", sensor: "pole-\(i % 3)", timeMs: Int64(random.next() % 40) * 1000,
+                                eventClass: EventClass.allCases[i % EventClass.allCases.count])
+            all.append(e)
+            try store.store(.event(e))
+        }
+        var query = EventQuery()
+        query.limit = 10
+        var seen = [StoredEvent]()
+        while true {
+            let page = try store.events(query)
+            seen += page
+            guard page.count == query.limit, let last = page.last else { break }
+            query.after = EventCursor(timeMs: last.timeMs, id: last.id)
+        }
+        let expected = all.sorted { ($0.timeMs, $0.id) > ($1.timeMs, $1.id) }
+        #expect(seen == expected)
+        var filtered = EventQuery()
+        filtered.limit = 1000
+        filtered.eventClass = .drill
+        filtered.sensor = "pole-1"
+        filtered.sinceMs = 10_000
+        filtered.untilMs = 30_000
+        #expect(try store.events(filtered) == expected.filter {
+            $0.eventClass == .drill && $0.sensor == "pole-1" && $0.timeMs >= 10_000 && $0.timeMs < 30_000
+        })
+    }
+
+    @Test("Positions come from health reports (or a sensors file); a bounding box selects by them")
+    func positions() throws {
+        let path = temporaryDatabase()
+        defer { remove(path) }
+        let store = try EventStore(path: path)
+        try store.store(.event(storedEvent("in", sensor: "north", timeMs: 1)))
+        try store.store(.event(storedEvent("out", sensor: "south", timeMs: 2)))
+        try store.store(.event(storedEvent("nowhere", sensor: "unplaced", timeMs: 3)))
+        let health = #"{"sensor":"north","time":"2026-12-03T01:00:00Z","latitude":52.5,"longitude":13.4}"#
+        try store.store(try SensorMessage.parse(topic: "tympan/north/health", payload: Array(health.utf8), receivedMs: 0))
+        try store.place(sensor: "south", latitude: 48.1, longitude: 11.6)
+        try store.store(.status(sensor: "north", online: true))
+        var q = EventQuery()
+        q.bbox = (13, 52, 14, 53)
+        #expect(try store.events(q).map(\.id) == ["in"])
+        let sensors = try store.sensors()
+        #expect(sensors.map(\.id) == ["north", "south", "unplaced"])
+        #expect(sensors[0].online == true && sensors[0].latitude == 52.5 && sensors[0].healthJSON == health)
+        #expect(sensors[1].online == nil && sensors[1].longitude == 11.6)
+    }
+
+    @Test("A token is shown once and stored as its SHA-256: the store knows its role, not the token")
+    func tokens() throws {
+        let path = temporaryDatabase()
+        defer { remove(path) }
+        let store = try EventStore(path: path)
+        let token = try store.addToken(name: "desk", role: .operator)
+        #expect(token.hasPrefix("tp_") && token.count == 67)
+        #expect(try store.role(forToken: token)?.role == .operator)
+        #expect(try store.role(forToken: token + "x") == nil)
+        #expect(throws: StoreError.self) { try store.addToken(name: "desk", role: .viewer) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+        #expect(bytes.range(of: Data(token.utf8)) == nil)
+    }
+}
