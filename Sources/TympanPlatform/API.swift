@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
+import Synchronization
 import Tympan
 import TympanIO
 
@@ -18,29 +20,74 @@ public struct PlatformContext: RequestContext {
 /// caller with a token. Answers are JSON; a bad query parameter is a 400 that
 /// names it.
 public enum PlatformAPI {
-    public static func router(store: EventStore, ingest: Ingest? = nil) -> Router<PlatformContext> {
+    public static func router(store: EventStore, ingest: Ingest? = nil, live: LiveEvents = LiveEvents(),
+                              retentionDays: Int = 90) -> Router<PlatformContext> {
         let router = Router(context: PlatformContext.self)
         router.get("/healthz") { _, _ -> Response in
             let broker = ingest.map { $0.isConnected ? "\"connected\"" : "\"disconnected\"" } ?? "null"
             return json("{\"status\":\"ok\",\"broker\":\(broker)}")
         }
+        router.get("/api/public/summary") { _, _ -> Response in
+            json(try publicSummary(store: store, retentionDays: retentionDays))
+        }
         let api = router.group("api").add(middleware: Authentication(store: store))
         api.get("events") { request, _ -> Response in
             let query = try eventQuery(request.uri.queryParameters)
             let events = try store.events(query)
+            let reviews = try store.reviews(of: events.map(\.id))
             let next = events.count == query.limit ? events.last.map { "\"\(EventCursor(timeMs: $0.timeMs, id: $0.id).text)\"" } : nil
-            return json("{\"events\":[\(events.map(\.json).joined(separator: ","))],\"next_cursor\":\(next ?? "null")}")
+            let records = events.map { $0.json(review: reviews[$0.id]) }
+            return json("{\"events\":[\(records.joined(separator: ","))],\"next_cursor\":\(next ?? "null")}")
         }
-        api.get("events.geojson") { request, _ -> Response in
+        api.post("events/:id/review") { request, context -> Response in
+            let caller = try context.require(.operator)
+            let id = try context.parameters.require("id")
+            let body = try await request.body.collect(upTo: 16 * 1024)
+            let (verdict, note) = try reviewBody(String(buffer: body))
+            guard try store.review(eventID: id, verdict: verdict, note: note, reviewer: caller.name) else {
+                throw HTTPError(.notFound, message: "no event \(id)")
+            }
+            return json("{\"event\":\(JSONValue.quote(id)),\"verdict\":\"\(verdict.rawValue)\",\"reviewer\":\(JSONValue.quote(caller.name))}")
+        }
+        api.get("stats") { request, _ -> Response in
+            let (since, until) = try window(request.uri.queryParameters, defaultDays: 30)
+            let days = try store.countsPerDay(sinceMs: since, untilMs: until).map {
+                "{\"day\":\"\($0.day)\",\"sensor\":\(JSONValue.quote($0.sensor)),\"class\":\"\($0.eventClass)\",\"count\":\($0.count)}"
+            }
+            let outcomes = try store.reviewOutcomes(sinceMs: since, untilMs: until).sorted { $0.key < $1.key }
+                .map { "\"\($0.key)\":\($0.value)" }
+            return json("{\"since\":\"\(utcTimestamp(milliseconds: since))\",\"until\":\"\(utcTimestamp(milliseconds: until))\","
+                        + "\"per_day\":[\(days.joined(separator: ","))],\"reviews\":{\(outcomes.joined(separator: ","))}}")
+        }
+        api.get("stream") { _, _ -> Response in
+            let stream = live.subscribe()
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                            body: ResponseBody { writer in
+                                // The stream ends when the platform shuts down; a client that
+                                // went away is found by the next write (a comment every 15 s).
+                                try await withGracefulShutdownHandler {
+                                    try await writer.write(ByteBuffer(string: ": tympan-platform events\n\n"))
+                                    for await line in stream.lines {
+                                        try await writer.write(ByteBuffer(string: line))
+                                    }
+                                } onGracefulShutdown: {
+                                    stream.finish()
+                                }
+                                try await writer.finish(nil)
+                            })
+        }
+        api.get("events.geojson") { request, context -> Response in
             let query = try eventQuery(request.uri.queryParameters)
             let events = try store.events(query)
+            try store.audit(who: context.caller?.name ?? "?", action: "export",
+                            detail: "events.geojson, \(events.count) event(s): \(request.uri.query ?? "")")
             let places = Dictionary(try store.sensors().compactMap { s in
                 s.latitude.flatMap { lat in s.longitude.map { (s.id, (lat, $0)) } }
             }, uniquingKeysWith: { a, _ in a })
             let features = events.compactMap { e -> String? in
                 guard let (lat, lon) = places[e.sensor] else { return nil }
                 return "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[\(lon),\(lat)]},"
-                    + "\"properties\":\(e.json)}"
+                    + "\"properties\":\(e.json(review: nil))}"
             }
             return json("{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}",
                         type: "application/geo+json")
@@ -102,6 +149,131 @@ public enum PlatformAPI {
     }
 }
 
+extension PlatformAPI {
+    /// A review's body: {"verdict": "confirmed" | "false_alarm" | "unclear", "note": text (optional, 2,000 bytes at most)}.
+    static func reviewBody(_ text: String) throws -> (Verdict, String?) {
+        let fields: MessageFields
+        do { fields = try MessageFields(text, kind: "review", allowed: ["verdict", "note"]) } catch {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        let verdicts = Verdict.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let value = fields.values["verdict"], case .string(let v) = value.kind, let verdict = Verdict(rawValue: v) else {
+            throw HTTPError(.badRequest, message: "review: verdict must be one of \(verdicts)")
+        }
+        guard let noteValue = fields.values["note"] else { return (verdict, nil) }
+        switch noteValue.kind {
+        case .null: return (verdict, nil)
+        case .string(let note) where note.utf8.count <= 2000: return (verdict, note)
+        default: throw HTTPError(.badRequest, message: "review: note must be text of at most 2,000 bytes")
+        }
+    }
+
+    /// since/until of a statistics query (UTC times); the last `defaultDays` days by default.
+    static func window(_ parameters: Parameters, defaultDays: Int) throws -> (Int64, Int64) {
+        for (key, _) in parameters where key != "since" && key != "until" {
+            throw HTTPError(.badRequest, message: "unknown parameter \(key) (known: since, until)")
+        }
+        func time(_ key: String) throws -> Int64? {
+            guard let text = parameters.get(key) else { return nil }
+            guard let ms = parseUTCTimestamp(text) else { throw HTTPError(.badRequest, message: "\(key): \(text) is not a UTC time like 2026-11-30T03:45:33Z") }
+            return ms
+        }
+        let until = try time("until") ?? EventStore.nowMs()
+        let since = try time("since") ?? until - Int64(defaultDays) * 86_400_000
+        guard since <= until else { throw HTTPError(.badRequest, message: "since is after until") }
+        return (since, until)
+    }
+
+    /// What the public may know (GET /api/public/summary, the transparency page):
+    /// where the sensors are, what they detect, how many events per class per
+    /// week (the last 12 weeks), the share of reviewed alerts that were false
+    /// alarms, how long events are kept, and the whole of what a sensor sends.
+    static func publicSummary(store: EventStore, retentionDays: Int) throws -> String {
+        let now = EventStore.nowMs()
+        let sensors = try store.sensors().map { s in
+            "{\"id\":\(JSONValue.quote(s.id)),\"latitude\":\(s.latitude.map { "\($0)" } ?? "null"),"
+                + "\"longitude\":\(s.longitude.map { "\($0)" } ?? "null"),\"status\":\(s.online.map { $0 ? "\"online\"" : "\"offline\"" } ?? "null")}"
+        }
+        // Weeks start on Monday (1970-01-01 was a Thursday: day 4 is a Monday).
+        let day = now / 86_400_000
+        let thisWeek = day - ((day - 4) % 7 + 7) % 7
+        let start = (thisWeek - 7 * 11) * 86_400_000
+        var weeks = [String: [String: Int]]()
+        for row in try store.countsPerDay(sinceMs: start, untilMs: now + 1) {
+            guard let ms = parseUTCTimestamp(row.day + "T00:00:00Z") else { continue }
+            let d = ms / 86_400_000
+            let monday = d - ((d - 4) % 7 + 7) % 7
+            weeks[String(utcTimestamp(milliseconds: monday * 86_400_000).prefix(10)), default: [:]][row.eventClass, default: 0] += row.count
+        }
+        let weekList = (0..<12).map { k -> String in
+            let key = String(utcTimestamp(milliseconds: (thisWeek - 7 * Int64(11 - k)) * 86_400_000).prefix(10))
+            let counts = EventClass.allCases.map { "\"\($0.label)\":\(weeks[key]?[$0.label] ?? 0)" }
+            return "{\"week\":\"\(key)\",\"counts\":{\(counts.joined(separator: ","))}}"
+        }
+        let outcomes = try store.reviewOutcomes(sinceMs: 0, untilMs: now + 1)
+        let reviewed = Verdict.allCases.reduce(0) { $0 + (outcomes[$1.rawValue] ?? 0) }
+        let falseAlarms = outcomes[Verdict.falseAlarm.rawValue] ?? 0
+        let share = reviewed > 0 ? "\(Double(falseAlarms) / Double(reviewed))" : "null"
+        let classes = EventClass.allCases.map { "{\"class\":\"\($0.label)\",\"class_id\":\($0.id)}" }
+        let example = #"{"id":"pole-17-1733190003-1","sensor":"pole-17","time":"2026-11-30T12:00:03.805Z","onset":3.805,"offset":5.005,"class":"aerosol_spray","class_id":7,"confidence":0.759,"level_db":-20.7}"#
+        return "{\"sensors\":[\(sensors.joined(separator: ","))],\"classes\":[\(classes.joined(separator: ","))],"
+            + "\"weeks\":[\(weekList.joined(separator: ","))],"
+            + "\"reviews\":{\"reviewed\":\(reviewed),\"false_alarms\":\(falseAlarms),\"false_alarm_share\":\(share)},"
+            + "\"retention_days\":\(retentionDays),\"record_fields\":[\(StoredEvent.keys.sorted().map { "\"\($0)\"" }.joined(separator: ","))],"
+            + "\"record_example\":\(example),"
+            + "\"sound\":\"none: a sensor sends event records, health reports and its status; no field can hold sound, and the platform refuses any record with a field not listed here\"}"
+    }
+}
+
+/// New events as they are stored, to every open `GET /api/stream`.
+public final class LiveEvents: Sendable {
+    private let subscribers = Mutex([UUID: AsyncStream<String>.Continuation]())
+
+    public init() {}
+
+    public func publish(_ event: StoredEvent) {
+        let line = "event: event\ndata: \(event.json(review: nil))\n\n"
+        for c in subscribers.withLock({ Array($0.values) }) { c.yield(line) }
+    }
+
+    /// One subscriber's Server-Sent Events lines: the records, and a comment
+    /// every `keepAlive` (a slow reader keeps the newest 1,000).
+    struct Subscription: Sendable {
+        let lines: AsyncStream<String>
+        let continuation: AsyncStream<String>.Continuation
+        func finish() { continuation.finish() }
+    }
+
+    func subscribe(keepAlive: Duration = .seconds(15)) -> Subscription {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1000))
+        let key = UUID()
+        subscribers.withLock { $0[key] = continuation }
+        let ticks = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: keepAlive)
+                continuation.yield(": keep-alive\n\n")
+            }
+        }
+        continuation.onTermination = { [weak self] _ in
+            ticks.cancel()
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: key) }
+        }
+        return Subscription(lines: stream, continuation: continuation)
+    }
+
+    var count: Int { subscribers.withLock { $0.count } }
+}
+
+extension PlatformContext {
+    /// The caller, if their role is at least `role`; 403 otherwise.
+    func require(_ role: Role) throws -> (name: String, role: Role) {
+        guard let caller, caller.role >= role else {
+            throw HTTPError(.forbidden, message: "this needs the \(role.rawValue) role")
+        }
+        return caller
+    }
+}
+
 /// Lets a request through with a bearer token the store issued; 401 otherwise.
 struct Authentication: RouterMiddleware {
     typealias Context = PlatformContext
@@ -121,8 +293,9 @@ struct Authentication: RouterMiddleware {
 }
 
 extension StoredEvent {
-    /// The record as the sensor sent it (`EventRecord.json`'s keys), plus when it was received.
-    public var json: String {
+    /// The record as the sensor sent it (`EventRecord.json`'s keys), plus when it
+    /// was received and, with one, its review.
+    public func json(review: Review?) -> String {
         var fields = [
             "\"id\":\(JSONValue.quote(id))", "\"sensor\":\(JSONValue.quote(sensor))",
             "\"time\":\"\(utcTimestamp(milliseconds: timeMs))\"", "\"onset\":\(onset)", "\"offset\":\(offset)",
@@ -131,6 +304,10 @@ extension StoredEvent {
         ]
         if let explanation { fields.append("\"explanation\":\(explanation)") }
         fields.append("\"received\":\"\(utcTimestamp(milliseconds: receivedMs))\"")
+        if let review {
+            fields.append("\"review\":{\"verdict\":\"\(review.verdict.rawValue)\",\"note\":\(review.note.map(JSONValue.quote) ?? "null"),"
+                          + "\"reviewer\":\(JSONValue.quote(review.reviewer)),\"at\":\"\(utcTimestamp(milliseconds: review.atMs))\"}")
+        }
         return "{" + fields.joined(separator: ",") + "}"
     }
 }

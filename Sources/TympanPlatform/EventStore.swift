@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Tympan
+import TympanIO
 
 /// Who may do what: a viewer reads, an operator also reviews, an admin also
 /// manages users and tokens.
@@ -11,6 +12,20 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
     public static func < (a: Role, b: Role) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
+}
+
+/// An operator's verdict on an alert.
+public enum Verdict: String, Sendable, CaseIterable {
+    case confirmed
+    case falseAlarm = "false_alarm"
+    case unclear
+}
+
+public struct Review: Sendable, Equatable {
+    public var verdict: Verdict
+    public var note: String?
+    public var reviewer: String
+    public var atMs: Int64
 }
 
 /// A sensor as the platform knows it: where it is, whether it is online (its
@@ -121,6 +136,24 @@ public final class EventStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: reviews, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE reviews (
+                    event_id TEXT PRIMARY KEY NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+                    verdict TEXT NOT NULL,
+                    note TEXT,
+                    reviewer TEXT NOT NULL,
+                    at_ms INTEGER NOT NULL
+                );
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at_ms INTEGER NOT NULL,
+                    who TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -222,6 +255,107 @@ public final class EventStore: Sendable {
         }
     }
 
+    // MARK: Reviews, retention, audit
+
+    /// Records an operator's verdict on an event (a later review replaces it;
+    /// the audit log keeps every one). False when there is no such event.
+    public func review(eventID: String, verdict: Verdict, note: String?, reviewer: String) throws -> Bool {
+        let now = Self.nowMs()
+        return try pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE id = ?", arguments: [eventID]) ?? 0 > 0 else {
+                return false
+            }
+            try db.execute(sql: """
+                INSERT INTO reviews (event_id, verdict, note, reviewer, at_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (event_id) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
+                    reviewer = excluded.reviewer, at_ms = excluded.at_ms
+                """, arguments: [eventID, verdict.rawValue, note, reviewer, now])
+            try Self.audit(db, at: now, who: reviewer, action: "review", detail: "\(eventID): \(verdict.rawValue)")
+            return true
+        }
+    }
+
+    /// The review of each of `ids` that has one.
+    public func reviews(of ids: [String]) throws -> [String: Review] {
+        guard !ids.isEmpty else { return [:] }
+        return try pool.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            var out = [String: Review]()
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM reviews WHERE event_id IN (\(marks))",
+                                        arguments: StatementArguments(ids)) {
+                guard let verdict = Verdict(rawValue: row["verdict"]) else { continue }
+                out[row["event_id"]] = Review(verdict: verdict, note: row["note"], reviewer: row["reviewer"], atMs: row["at_ms"])
+            }
+            return out
+        }
+    }
+
+    /// Deletes the events (and their reviews) older than `days` days; returns how many.
+    @discardableResult
+    public func applyRetention(days: Int, nowMs: Int64 = EventStore.nowMs()) throws -> Int {
+        let cutoff = nowMs - Int64(days) * 86_400_000
+        return try pool.write { db in
+            try db.execute(sql: "DELETE FROM reviews WHERE event_id IN (SELECT id FROM events WHERE time_ms < ?)", arguments: [cutoff])
+            try db.execute(sql: "DELETE FROM events WHERE time_ms < ?", arguments: [cutoff])
+            let deleted = db.changesCount
+            if deleted > 0 {
+                try Self.audit(db, at: nowMs, who: "retention", action: "delete",
+                               detail: "\(deleted) event(s) older than \(days) days (before \(utcTimestamp(milliseconds: cutoff)))")
+            }
+            return deleted
+        }
+    }
+
+    /// Adds a line to the audit log (logins, reviews, exports, deletions, tokens).
+    public func audit(who: String, action: String, detail: String) throws {
+        try pool.write { db in try Self.audit(db, at: Self.nowMs(), who: who, action: action, detail: detail) }
+    }
+
+    static func audit(_ db: Database, at: Int64, who: String, action: String, detail: String) throws {
+        try db.execute(sql: "INSERT INTO audit (at_ms, who, action, detail) VALUES (?, ?, ?, ?)",
+                       arguments: [at, who, action, detail])
+    }
+
+    /// The audit log, newest first.
+    public func auditLog(limit: Int = 100) throws -> [(atMs: Int64, who: String, action: String, detail: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                ($0["at_ms"], $0["who"], $0["action"], $0["detail"])
+            }
+        }
+    }
+
+    // MARK: Statistics
+
+    /// Events per UTC day, sensor and class in [since, until).
+    public func countsPerDay(sinceMs: Int64, untilMs: Int64) throws -> [(day: String, sensor: String, eventClass: String, count: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT time_ms / 86400000 AS day, sensor, class, COUNT(*) AS n FROM events
+                WHERE time_ms >= ? AND time_ms < ? GROUP BY day, sensor, class ORDER BY day, sensor, class
+                """, arguments: [sinceMs, untilMs]).map { row in
+                let day: Int64 = row["day"]
+                return (String(utcTimestamp(milliseconds: day * 86_400_000).prefix(10)), row["sensor"], row["class"], row["n"])
+            }
+        }
+    }
+
+    /// Reviews per verdict of the events in [since, until), and the events not reviewed.
+    public func reviewOutcomes(sinceMs: Int64, untilMs: Int64) throws -> [String: Int] {
+        try pool.read { db in
+            var out = Dictionary(uniqueKeysWithValues: (Verdict.allCases.map(\.rawValue) + ["unreviewed"]).map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: """
+                SELECT COALESCE(r.verdict, 'unreviewed') AS verdict, COUNT(*) AS n FROM events e
+                LEFT JOIN reviews r ON r.event_id = e.id WHERE e.time_ms >= ? AND e.time_ms < ? GROUP BY 1
+                """, arguments: [sinceMs, untilMs]) {
+                out[row["verdict"]] = row["n"]
+            }
+            return out
+        }
+    }
+
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
     // MARK: Tokens
 
     /// Makes a bearer token for `name` with `role`: returns the token, of
@@ -236,8 +370,10 @@ public final class EventStore: Sendable {
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tokens WHERE name = ?", arguments: [name]) ?? 0 > 0 {
                 throw StoreError("a token named \(name) exists already")
             }
+            let now = Self.nowMs()
             try db.execute(sql: "INSERT INTO tokens (hash, name, role, created_ms) VALUES (?, ?, ?, ?)",
-                           arguments: [hash, name, role.rawValue, Int64(Date().timeIntervalSince1970 * 1000)])
+                           arguments: [hash, name, role.rawValue, now])
+            try Self.audit(db, at: now, who: "admin", action: "token", detail: "added \(name) (\(role.rawValue))")
         }
         return token
     }

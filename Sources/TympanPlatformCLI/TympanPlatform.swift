@@ -43,6 +43,8 @@ struct Serve: AsyncParsableCommand {
     var clientID: String = "tympan-platform"
     @Option(help: "Share the event subscription in this group ($share/GROUP/...) with other platform instances.")
     var shareGroup: String?
+    @Option(help: "Delete events older than this many days (checked at start and every hour).")
+    var retentionDays: Int = 90
 
     func run() async throws {
         guard let address = BrokerAddress(broker) else { throw ValidationError("--broker \(broker) is not mqtt://HOST[:PORT]") }
@@ -50,15 +52,31 @@ struct Serve: AsyncParsableCommand {
               (0...65_535).contains(port) else {
             throw ValidationError("--http \(http) is not HOST:PORT")
         }
+        guard (1...36_500).contains(retentionDays) else { throw ValidationError("--retention-days \(retentionDays): 1...36500") }
         let store = try openStore(database)
         var settings = IngestSettings(broker: address)
         settings.clientID = clientID
         settings.shareGroup = shareGroup
         let ingest = Ingest(settings: settings, store: store)
+        let live = LiveEvents()
+        ingest.onEvent = { live.publish($0) }
         try ingest.start()
         defer { ingest.stop() }
+        let days = retentionDays
+        let retention = Task {
+            while !Task.isCancelled {
+                do {
+                    let deleted = try store.applyRetention(days: days)
+                    if deleted > 0 { platformLog("retention: deleted \(deleted) event(s) older than \(days) days") }
+                } catch {
+                    platformLog("retention: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        defer { retention.cancel() }
         let app = Application(
-            router: PlatformAPI.router(store: store, ingest: ingest),
+            router: PlatformAPI.router(store: store, ingest: ingest, live: live, retentionDays: retentionDays),
             configuration: .init(address: .hostname(String(http[..<colon]), port: port), serverName: "tympan-platform"),
             onServerRunning: { channel in
                 platformLog("HTTP on \(channel.localAddress.map { "\($0)" } ?? "?")")

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -19,9 +22,15 @@ import Tympan
     }
 
     func get(_ app: some ApplicationProtocol, _ uri: String, token: String?) async throws -> (HTTPResponse.Status, String) {
+        try await send(app, .get, uri, token: token)
+    }
+
+    func send(_ app: some ApplicationProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String?,
+              body: String? = nil) async throws -> (HTTPResponse.Status, String) {
         try await app.test(.router) { client in
             let headers: HTTPFields = token.map { [.authorization: "Bearer \($0)"] } ?? [:]
-            let response = try await client.execute(uri: uri, method: .get, headers: headers)
+            let response = try await client.execute(uri: uri, method: method, headers: headers,
+                                                    body: body.map { ByteBuffer(string: $0) })
             return (response.status, String(buffer: response.body))
         }
     }
@@ -103,4 +112,107 @@ import Tympan
         #expect(geometry["coordinates"] as? [Double] == [13.4, 52.5])
         #expect((features.first?["properties"] as? [String: Any])?["sensor"] as? String == "north")
     }
+
+    @Test("An operator reviews an event; a viewer cannot (403); the review shows in the record and the statistics")
+    func reviews() async throws {
+        let (store, path, viewer) = try fixture()
+        defer { remove(path) }
+        let operatorToken = try store.addToken(name: "desk-1", role: .operator)
+        let app = Application(router: PlatformAPI.router(store: store))
+        let body = #"{"verdict":"false_alarm","note":"a door"}"#
+        #expect(try await send(app, .post, "/api/events/e24/review", token: viewer, body: body).0 == .forbidden)
+        #expect(try await send(app, .post, "/api/events/e24/review", token: nil, body: body).0 == .unauthorized)
+        #expect(try await send(app, .post, "/api/events/e24/review", token: operatorToken, body: body).0 == .ok)
+        #expect(try await send(app, .post, "/api/events/nope/review", token: operatorToken, body: body).0 == .notFound)
+        for bad in [#"{"verdict":"maybe"}"#, #"{"verdict":"confirmed","score":1}"#, "verdict=confirmed",
+                    #"{"verdict":"confirmed","note":7}"#] {
+            let (status, text) = try await send(app, .post, "/api/events/e23/review", token: operatorToken, body: bad)
+            #expect(status == .badRequest, "\(bad): \(text)")
+        }
+        let (_, events) = try await get(app, "/api/events?limit=1", token: viewer)
+        let review = try #require((try json(events)["events"] as? [[String: Any]])?.first?["review"] as? [String: Any])
+        #expect(review["verdict"] as? String == "false_alarm" && review["note"] as? String == "a door" && review["reviewer"] as? String == "desk-1")
+        let (_, stats) = try await get(app, "/api/stats?since=2026-11-30T00:00:00Z&until=2026-12-01T00:00:00Z", token: viewer)
+        let summary = try json(stats)
+        #expect(summary["reviews"] as? [String: Int] == ["confirmed": 0, "false_alarm": 1, "unclear": 0, "unreviewed": 24])
+        let perDay = try #require(summary["per_day"] as? [[String: Any]])
+        #expect(perDay.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 25)
+        #expect(Set(perDay.compactMap { $0["day"] as? String }) == ["2026-11-30"])
+        #expect(try await get(app, "/api/stats?since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", token: viewer).0 == .badRequest)
+    }
+
+    @Test("The public summary needs no token and says where the sensors are, what they send, and no more")
+    func publicSummary() async throws {
+        let (store, path, _) = try fixture()
+        defer { remove(path) }
+        let app = Application(router: PlatformAPI.router(store: store, retentionDays: 30))
+        let (status, body) = try await get(app, "/api/public/summary", token: nil)
+        #expect(status == .ok)
+        let summary = try json(body)
+        #expect((summary["sensors"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["north", "south"])
+        #expect((summary["weeks"] as? [Any])?.count == 12)
+        #expect(summary["retention_days"] as? Int == 30)
+        #expect(Set(summary["record_fields"] as? [String] ?? []) == StoredEvent.keys)
+        #expect((summary["classes"] as? [Any])?.count == EventClass.allCases.count)
+        // The example record is one the platform would accept.
+        let example = try JSONSerialization.data(withJSONObject: try #require(summary["record_example"]))
+        let record = String(decoding: example, as: UTF8.self)
+        #expect(throws: Never.self) { try SensorMessage.parse(topic: "tympan/pole-17/events", payload: Array(record.utf8), receivedMs: 0) }
+    }
+
+    @Test("GET /api/stream sends each new event as a Server-Sent Event")
+    func stream() async throws {
+        let (store, path, token) = try fixture()
+        defer { remove(path) }
+        let live = LiveEvents()
+        let app = Application(router: PlatformAPI.router(store: store, live: live),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // A blocking reader on a thread of its own (not one of the few that run the server's tasks).
+            let received = try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, any Error>) in
+                Thread.detachNewThread {
+                    done.resume(with: Result {
+                        try readSSE(port: port, token: token, until: "\"id\":\"live-1\"") {
+                            // Once the stream is open: an event arrives.
+                            for _ in 0..<500 where live.count == 0 { usleep(10_000) }
+                            live.publish(storedEvent("live-1", timeMs: 5))
+                        }
+                    })
+                }
+            }
+            #expect(received.contains("event: event\ndata: {\"id\":\"live-1\""))
+        }
+    }
+}
+
+/// Opens GET /api/stream on 127.0.0.1:port, calls `opened` once the headers are
+/// in, and reads until `marker` appears (10 s at most); returns what it read.
+func readSSE(port: Int, token: String, until marker: String, opened: () -> Void) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw StoreError("cannot connect to \(port)") }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    let request = "GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var text = "", didOpen = false
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while !text.contains(marker) {
+        let n = recv(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { break }
+        text += String(decoding: buffer[0..<n], as: UTF8.self)
+        if !didOpen && text.contains("\r\n\r\n") {
+            didOpen = true
+            opened()
+        }
+    }
+    return text
 }

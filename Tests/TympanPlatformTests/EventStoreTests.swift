@@ -34,7 +34,7 @@ func storedEvent(_ id: String, sensor: String = "pole-1", timeMs: Int64, eventCl
         #expect(try store.eventCount() == 1)
         let again = try EventStore(path: path)
         #expect(try again.events(EventQuery()) == [e])
-        #expect(try again.appliedMigrations() == ["v1: events, sensors, tokens"])
+        #expect(try again.appliedMigrations() == ["v1: events, sensors, tokens", "v2: reviews, audit"])
     }
 
     @Test("Pages by cursor return every event once, newest first, also when times tie")
@@ -105,5 +105,26 @@ func storedEvent(_ id: String, sensor: String = "pole-1", timeMs: Int64, eventCl
         #expect(throws: StoreError.self) { try store.addToken(name: "desk", role: .viewer) }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
         #expect(bytes.range(of: Data(token.utf8)) == nil)
+    }
+}
+
+@Suite struct RetentionTests {
+    @Test("Retention deletes the events older than its days, with their reviews, and the audit log says so")
+    func retention() throws {
+        let path = temporaryDatabase()
+        defer { remove(path) }
+        let store = try EventStore(path: path)
+        let day: Int64 = 86_400_000, now: Int64 = 2_000 * 86_400_000
+        for (i, age) in [0, 10, 89, 91, 400].enumerated() {
+            try store.store(.event(storedEvent("e\(i)", timeMs: now - Int64(age) * day)))
+        }
+        #expect(try store.review(eventID: "e3", verdict: .falseAlarm, note: nil, reviewer: "op"))
+        #expect(try store.applyRetention(days: 90, nowMs: now) == 2)
+        #expect(try store.events(EventQuery()).map(\.id) == ["e0", "e1", "e2"])
+        #expect(try store.reviews(of: ["e3"]).isEmpty)
+        #expect(try store.applyRetention(days: 90, nowMs: now) == 0)
+        let log = try store.auditLog()
+        #expect(log.first?.action == "delete" && log.first?.detail.hasPrefix("2 event(s) older than 90 days") == true)
+        #expect(log.contains { $0.action == "review" && $0.who == "op" && $0.detail == "e3: false_alarm" })
     }
 }
