@@ -30,7 +30,33 @@ public enum PlatformAPI {
         router.get("/api/public/summary") { _, _ -> Response in
             json(try publicSummary(store: store, retentionDays: retentionDays))
         }
+        router.post("/api/login") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 4096)
+            let fields: MessageFields
+            do { fields = try MessageFields(String(buffer: body), kind: "login", allowed: ["user", "password"]) } catch {
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
+            guard case .string(let user)? = fields.values["user"]?.kind, case .string(let password)? = fields.values["password"]?.kind else {
+                throw HTTPError(.badRequest, message: "login: user and password, as text")
+            }
+            guard let session = try store.login(name: user, password: password) else {
+                throw HTTPError(.unauthorized, message: "wrong user or password")
+            }
+            var response = json("{\"user\":\(JSONValue.quote(user))}")
+            response.headers[.setCookie] = "\(sessionCookieName)=\(session); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"
+            return response
+        }
+        router.post("/api/logout") { request, _ -> Response in
+            if let session = sessionCookie(request) { try store.logout(session: session) }
+            var response = json("{}")
+            response.headers[.setCookie] = "\(sessionCookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+            return response
+        }
         let api = router.group("api").add(middleware: Authentication(store: store))
+        api.get("me") { _, context -> Response in
+            let caller = try context.require(.viewer)
+            return json("{\"user\":\(JSONValue.quote(caller.name)),\"role\":\"\(caller.role.rawValue)\"}")
+        }
         api.get("events") { request, _ -> Response in
             let query = try eventQuery(request.uri.queryParameters)
             let events = try store.events(query)
@@ -150,6 +176,17 @@ public enum PlatformAPI {
 }
 
 extension PlatformAPI {
+    static let sessionCookieName = "tympan_session"
+
+    static func sessionCookie(_ request: Request) -> String? {
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.hasPrefix(sessionCookieName + "=") { return String(pair.dropFirst(sessionCookieName.count + 1)) }
+        }
+        return nil
+    }
+
     /// A review's body: {"verdict": "confirmed" | "false_alarm" | "unclear", "note": text (optional, 2,000 bytes at most)}.
     static func reviewBody(_ text: String) throws -> (Verdict, String?) {
         let fields: MessageFields
@@ -280,11 +317,19 @@ struct Authentication: RouterMiddleware {
     let store: EventStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw HTTPError(.unauthorized, message: "a bearer token is needed (tympan-platform token add)")
-        }
-        guard let caller = try store.role(forToken: String(header.dropFirst(7))) else {
-            throw HTTPError(.unauthorized, message: "unknown token")
+        let caller: (name: String, role: Role)
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            guard let known = try store.role(forToken: String(header.dropFirst(7))) else {
+                throw HTTPError(.unauthorized, message: "unknown token")
+            }
+            caller = known
+        } else if let session = PlatformAPI.sessionCookie(request) {
+            guard let known = try store.user(forSession: session) else {
+                throw HTTPError(.unauthorized, message: "the session has ended: log in again")
+            }
+            caller = known
+        } else {
+            throw HTTPError(.unauthorized, message: "log in, or send a bearer token (tympan-platform token add)")
         }
         var context = context
         context.caller = caller

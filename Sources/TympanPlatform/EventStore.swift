@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import HummingbirdBcrypt
 import Tympan
 import TympanIO
 
@@ -151,6 +152,21 @@ public final class EventStore: Sendable {
                     who TEXT NOT NULL,
                     action TEXT NOT NULL,
                     detail TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v3: users, sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_ms INTEGER NOT NULL
+                );
+                CREATE TABLE sessions (
+                    hash TEXT PRIMARY KEY NOT NULL,
+                    user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+                    expires_ms INTEGER NOT NULL
                 );
                 """)
         }
@@ -362,9 +378,7 @@ public final class EventStore: Sendable {
     /// which only the SHA-256 is stored (the token is 32 random bytes: a hash
     /// that fast is safe for it; passwords get a slow one).
     public func addToken(name: String, role: Role) throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let token = "tp_" + bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+        let token = Self.randomSecret(prefix: "tp_")
         let hash = Self.hash(token)
         try pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tokens WHERE name = ?", arguments: [name]) ?? 0 > 0 {
@@ -387,6 +401,71 @@ public final class EventStore: Sendable {
                   let role = Role(rawValue: row["role"]) else { return nil }
             return (row["name"], role)
         }
+    }
+
+    // MARK: Users and sessions
+
+    /// Adds an operator's login; the password is kept as a bcrypt hash (cost 12, salted).
+    public func addUser(name: String, password: String, role: Role, cost: UInt8 = 12) throws {
+        guard !name.isEmpty, name.utf8.count <= 100 else { throw StoreError("a user name is 1 to 100 bytes") }
+        guard password.count >= 10, password.utf8.count <= 72 else {
+            throw StoreError("a password is at least 10 characters and at most 72 bytes (bcrypt reads no more)")
+        }
+        let hashed = Bcrypt.hash(password, cost: cost)
+        try pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE name = ?", arguments: [name]) ?? 0 > 0 {
+                throw StoreError("a user named \(name) exists already")
+            }
+            let now = Self.nowMs()
+            try db.execute(sql: "INSERT INTO users (name, password_hash, role, created_ms) VALUES (?, ?, ?, ?)",
+                           arguments: [name, hashed, role.rawValue, now])
+            try Self.audit(db, at: now, who: "admin", action: "user", detail: "added \(name) (\(role.rawValue))")
+        }
+    }
+
+    /// A new session for `name` if `password` is theirs (the session id is
+    /// returned once; its SHA-256 is stored), nil otherwise. Both outcomes go
+    /// into the audit log.
+    public func login(name: String, password: String, hours: Int = 12) throws -> String? {
+        let stored = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT password_hash FROM users WHERE name = ?", arguments: [name])
+        }
+        let hash: String? = stored?["password_hash"]
+        let valid = password.utf8.count <= 72 && hash.map { Bcrypt.verify(password, hash: $0) } == true
+        let now = Self.nowMs()
+        guard valid else {
+            try pool.write { db in try Self.audit(db, at: now, who: name, action: "login", detail: "refused") }
+            return nil
+        }
+        let session = Self.randomSecret(prefix: "ts_")
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_ms < ?", arguments: [now])
+            try db.execute(sql: "INSERT INTO sessions (hash, user, expires_ms) VALUES (?, ?, ?)",
+                           arguments: [Self.hash(session), name, now + Int64(hours) * 3_600_000])
+            try Self.audit(db, at: now, who: name, action: "login", detail: "session of \(hours) h")
+        }
+        return session
+    }
+
+    /// The user and role of a live session, or nil.
+    public func user(forSession session: String) throws -> (name: String, role: Role)? {
+        guard session.utf8.count <= 200 else { return nil }
+        return try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user WHERE s.hash = ? AND s.expires_ms >= ?
+                """, arguments: [Self.hash(session), Self.nowMs()]), let role = Role(rawValue: row["role"]) else { return nil }
+            return (row["name"], role)
+        }
+    }
+
+    public func logout(session: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE hash = ?", arguments: [Self.hash(session)]) }
+    }
+
+    /// 32 random bytes in hex after `prefix` (the system's generator: getrandom on Linux).
+    static func randomSecret(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix + (0..<32).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16).leftPadded(2) }.joined()
     }
 
     static func hash(_ token: String) -> String {

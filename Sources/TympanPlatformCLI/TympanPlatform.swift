@@ -10,7 +10,7 @@ struct TympanPlatformCommand: AsyncParsableCommand {
         commandName: "tympan-platform",
         abstract: "The central platform: collects the sensors' event records from the broker, stores them, serves them.",
         discussion: "It receives event records, health reports and status only: sensors send no sound, and nothing here could store any.",
-        subcommands: [Serve.self, Token.self])
+        subcommands: [Serve.self, Token.self, User.self])
 }
 
 /// `--database sqlite:PATH` (a path alone is read as SQLite too).
@@ -104,6 +104,28 @@ struct Token: ParsableCommand {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role \(role): viewer, operator or admin") }
             let store = try openStore(database)
             print(try store.addToken(name: name, role: role))
+        }
+    }
+}
+
+struct User: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Operators' logins for the web page.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user; the password is read from standard input (one line) and kept as a bcrypt hash.")
+        @Argument(help: "The user's name (unique).")
+        var name: String
+        @Option(help: "viewer (reads), operator (also reviews) or admin (also manages users and tokens).")
+        var role: String
+        @Option(help: "sqlite:PATH")
+        var database: String = "sqlite:tympan-platform.sqlite"
+
+        func run() throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role \(role): viewer, operator or admin") }
+            guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+            try openStore(database).addUser(name: name, password: password, role: role)
+            print("added \(name) (\(role.rawValue))")
         }
     }
 }

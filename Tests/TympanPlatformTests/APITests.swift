@@ -184,6 +184,41 @@ import Tympan
             #expect(received.contains("event: event\ndata: {\"id\":\"live-1\""))
         }
     }
+
+    @Test("An operator logs in with a password: the session cookie lets them in, a wrong password and a logout do not")
+    func login() async throws {
+        let (store, path, _) = try fixture()
+        defer { remove(path) }
+        try store.addUser(name: "ana", password: "correct horse battery", role: .operator, cost: 4)
+        #expect(throws: StoreError.self) { try store.addUser(name: "bo", password: "short", role: .viewer, cost: 4) }
+        let app = Application(router: PlatformAPI.router(store: store))
+        try await app.test(.router) { client in
+            let wrong = try await client.execute(uri: "/api/login", method: .post,
+                                                 body: ByteBuffer(string: #"{"user":"ana","password":"wrong horse battery"}"#))
+            #expect(wrong.status == .unauthorized && wrong.headers[.setCookie] == nil)
+            let right = try await client.execute(uri: "/api/login", method: .post,
+                                                 body: ByteBuffer(string: #"{"user":"ana","password":"correct horse battery"}"#))
+            #expect(right.status == .ok)
+            let cookie = try #require(right.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+            #expect(cookie.hasPrefix("tympan_session=ts_") && right.headers[.setCookie]?.contains("HttpOnly") == true)
+            let me = try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie])
+            #expect(String(buffer: me.body).contains(#""role":"operator""#))
+            let review = try await client.execute(uri: "/api/events/e1/review", method: .post, headers: [.cookie: cookie],
+                                                  body: ByteBuffer(string: #"{"verdict":"confirmed"}"#))
+            #expect(review.status == .ok)
+            _ = try await client.execute(uri: "/api/logout", method: .post, headers: [.cookie: cookie])
+            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: "tympan_session=ts_forged"]).status == .unauthorized)
+        }
+        let log = try store.auditLog()
+        #expect(log.contains { $0.action == "login" && $0.who == "ana" && $0.detail == "refused" })
+        #expect(log.contains { $0.action == "login" && $0.who == "ana" && $0.detail.hasPrefix("session") })
+        #expect(log.contains { $0.action == "review" && $0.who == "ana" })
+        // Only a salted bcrypt hash of the password is kept.
+        let stored = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+        #expect(stored.range(of: Data("correct horse battery".utf8)) == nil)
+        #expect(stored.range(of: Data("$2b$04$".utf8)) != nil)
+    }
 }
 
 /// Opens GET /api/stream on 127.0.0.1:port, calls `opened` once the headers are
