@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-allocations arm-proof bench fixtures fixtures-real fit-splits loso rules reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations arm-proof bench fixtures fixtures-real fit-splits loso rules reference clean
 
 all: build
 
@@ -18,11 +18,17 @@ build: bootstrap
 demo: build
 	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(OUT)
 
-test: test-swift test-fixtures test-allocations
+test: test-swift test-fixtures test-pages test-allocations
 
 test-swift: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The platform's web pages in a real headless Chromium (Selenium, .venv-pages):
+# a real mosquitto and `tympan-platform serve`; screenshots in out/pages/.
+test-pages: bootstrap
+	$(SWIFT) build --product tympan-platform
+	TYMPAN_PLATFORM="$$($(SWIFT) build --show-bin-path)/tympan-platform" "$$(scripts/python-env.sh pages)" -m pytest -q Tests/pages
 
 # The scene generator's own tests (reproducible bytes, sane labels, audible events).
 test-fixtures: bootstrap

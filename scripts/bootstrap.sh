@@ -8,7 +8,11 @@ set -euo pipefail
 # libmosquitto-dev: `tympan listen` publishes through it; mosquitto,
 # mosquitto-clients and openssl: the tests run a real broker (plain, and TLS
 # with a throwaway CA) and a real subscriber.
-packages=(libfftw3-dev libsndfile1-dev libsoxr-dev libmosquitto-dev pkg-config espeak-ng mosquitto mosquitto-clients openssl)
+# libjs-leaflet, libjs-leaflet.markercluster: the platform's map pages serve
+# them; chromium, chromium-driver: the page tests (Tests/pages) drive a real
+# headless Chromium.
+packages=(libfftw3-dev libsndfile1-dev libsoxr-dev libmosquitto-dev pkg-config espeak-ng mosquitto mosquitto-clients openssl
+          libjs-leaflet libjs-leaflet.markercluster chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

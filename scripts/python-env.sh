@@ -4,13 +4,16 @@
 #                                  fixtures/generate/requirements.txt
 #   scripts/python-env.sh rules    the rule tooling (boost.py, loso.py --fit, score.py):
 #                                  .venv-rules, scripts/rules/requirements.txt
+#   scripts/python-env.sh pages    the platform's page tests (Selenium): .venv-pages,
+#                                  Tests/pages/requirements.txt
 # The Swift library never needs Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-fixtures}" in
     fixtures) venv=.venv-fixtures; requirements=fixtures/generate/requirements.txt ;;
     rules) venv=.venv-rules; requirements=scripts/rules/requirements.txt ;;
-    *) echo "python-env.sh: unknown environment '$1' (fixtures or rules)" >&2; exit 2 ;;
+    pages) venv=.venv-pages; requirements=Tests/pages/requirements.txt ;;
+    *) echo "python-env.sh: unknown environment '$1' (fixtures, rules or pages)" >&2; exit 2 ;;
 esac
 stamp=$venv/.requirements
 if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then

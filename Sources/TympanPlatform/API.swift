@@ -21,8 +21,9 @@ public struct PlatformContext: RequestContext {
 /// names it.
 public enum PlatformAPI {
     public static func router(store: EventStore, ingest: Ingest? = nil, live: LiveEvents = LiveEvents(),
-                              retentionDays: Int = 90) -> Router<PlatformContext> {
+                              retentionDays: Int = 90, web: WebSettings = WebSettings()) -> Router<PlatformContext> {
         let router = Router(context: PlatformContext.self)
+        WebPages.add(to: router, settings: web)
         router.get("/healthz") { _, _ -> Response in
             let broker = ingest.map { $0.isConnected ? "\"connected\"" : "\"disconnected\"" } ?? "null"
             return json("{\"status\":\"ok\",\"broker\":\(broker)}")

@@ -45,6 +45,12 @@ struct Serve: AsyncParsableCommand {
     var shareGroup: String?
     @Option(help: "Delete events older than this many days (checked at start and every hour).")
     var retentionDays: Int = 90
+    @Option(help: "Map tiles for the web pages, e.g. https://tile.example.org/{z}/{x}/{y}.png (none: a plain background with a scale).")
+    var tiles: String?
+    @Option(help: "The tiles' attribution, shown on the map.")
+    var tileAttribution: String = ""
+    @Option(help: "Where Leaflet and its marker clustering are (Debian's libjs-leaflet, libjs-leaflet.markercluster).")
+    var leaflet: String = "/usr/share/javascript/leaflet"
 
     func run() async throws {
         guard let address = BrokerAddress(broker) else { throw ValidationError("--broker \(broker) is not mqtt://HOST[:PORT]") }
@@ -63,6 +69,10 @@ struct Serve: AsyncParsableCommand {
         try ingest.start()
         defer { ingest.stop() }
         let days = retentionDays
+        var web = WebSettings()
+        web.tileURL = tiles
+        web.tileAttribution = tileAttribution
+        web.leafletFolder = leaflet
         let retention = Task {
             while !Task.isCancelled {
                 do {
@@ -76,7 +86,7 @@ struct Serve: AsyncParsableCommand {
         }
         defer { retention.cancel() }
         let app = Application(
-            router: PlatformAPI.router(store: store, ingest: ingest, live: live, retentionDays: retentionDays),
+            router: PlatformAPI.router(store: store, ingest: ingest, live: live, retentionDays: retentionDays, web: web),
             configuration: .init(address: .hostname(String(http[..<colon]), port: port), serverName: "tympan-platform"),
             onServerRunning: { channel in
                 platformLog("HTTP on \(channel.localAddress.map { "\($0)" } ?? "?")")

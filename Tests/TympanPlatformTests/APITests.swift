@@ -219,6 +219,28 @@ import Tympan
         #expect(stored.range(of: Data("correct horse battery".utf8)) == nil)
         #expect(stored.range(of: Data("$2b$04$".utf8)) != nil)
     }
+
+    @Test("The pages and Leaflet are served from the platform; only Leaflet's own files leave its folder")
+    func pages() async throws {
+        let (store, path, _) = try fixture()
+        defer { remove(path) }
+        let folder = (path as NSString).deletingLastPathComponent
+        try "/* leaflet */".write(toFile: folder + "/leaflet.js", atomically: true, encoding: .utf8)
+        try "secret".write(toFile: folder + "/secret.txt", atomically: true, encoding: .utf8)
+        var web = WebSettings()
+        web.leafletFolder = folder
+        web.tileURL = "https://tiles.example/{z}/{x}/{y}.png?a=\"<b>"
+        let app = Application(router: PlatformAPI.router(store: store, web: web))
+        let (status, html) = try await get(app, "/", token: nil)
+        #expect(status == .ok && html.contains("<div id=\"map\">"))
+        #expect(html.contains("data-tiles=\"https://tiles.example/{z}/{x}/{y}.png?a=&quot;&lt;b&gt;\""))
+        #expect(try await get(app, "/public", token: nil).1.contains("The sensors record no sound."))
+        #expect(try await get(app, "/static/leaflet/leaflet.js", token: nil) == (.ok, "/* leaflet */"))
+        for uri in ["/static/leaflet/secret.txt", "/static/leaflet/..%2Fsecret.txt", "/static/leaflet/../secret.txt"] {
+            #expect(try await get(app, uri, token: nil).0 == .notFound, "\(uri)")
+        }
+        #expect(try await get(app, "/static/map.js", token: nil).1.contains("EventSource(\"/api/stream\")"))
+    }
 }
 
 /// Opens GET /api/stream on 127.0.0.1:port, calls `opened` once the headers are
