@@ -16,7 +16,10 @@ build: bootstrap
 	$(SWIFT) build -c release --product tympan
 
 demo: build
+	$(SWIFT) build -c release --product tympan-platform
 	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(OUT)
+	@echo
+	@scripts/platform-demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" "$$($(SWIFT) build -c release --show-bin-path)/tympan-platform" $(OUT)
 
 test: test-swift test-fixtures test-pages test-allocations
 

@@ -25,8 +25,12 @@ public enum PlatformAPI {
         let router = Router(context: PlatformContext.self)
         WebPages.add(to: router, settings: web)
         router.get("/healthz") { _, _ -> Response in
-            let broker = ingest.map { $0.isConnected ? "\"connected\"" : "\"disconnected\"" } ?? "null"
-            return json("{\"status\":\"ok\",\"broker\":\(broker)}")
+            guard let ingest else { return json("{\"status\":\"ok\",\"broker\":null}") }
+            let c = ingest.counts, t = ingest.commitTimes
+            func ms(_ s: Double?) -> String { s.map { "\(($0 * 1e4).rounded() / 10)" } ?? "null" }
+            return json("{\"status\":\"ok\",\"broker\":\"\(ingest.isConnected ? "connected" : "disconnected")\","
+                        + "\"ingest\":{\"stored\":\(c.stored),\"duplicates\":\(c.duplicates),\"refused\":\(c.rejected),"
+                        + "\"other\":\(c.other),\"commit_ms_p99\":\(ms(t.quantile(0.99))),\"commit_ms_max\":\(ms(t.count > 0 ? t.longest : nil))}}")
         }
         router.get("/api/public/summary") { _, _ -> Response in
             json(try publicSummary(store: store, retentionDays: retentionDays))

@@ -37,6 +37,40 @@ public struct IngestCounts: Sendable, Equatable {
     public var duplicates = 0
     public var rejected = 0
     public var other = 0
+
+    public init(stored: Int = 0, duplicates: Int = 0, rejected: Int = 0, other: Int = 0) {
+        self.stored = stored
+        self.duplicates = duplicates
+        self.rejected = rejected
+        self.other = other
+    }
+}
+
+/// How long the message callback took, from its start to the commit: the
+/// window in which a crash loses a message libmosquitto has already
+/// acknowledged. Kept as a histogram of 0.1 ms buckets (the last one: 100 ms and more).
+public struct CommitTimes: Sendable, Equatable {
+    var buckets = [Int](repeating: 0, count: 1001)
+    public private(set) var count = 0
+    public private(set) var longest = 0.0
+
+    mutating func add(_ seconds: Double) {
+        buckets[min(1000, Int(seconds * 10_000))] += 1
+        count += 1
+        longest = max(longest, seconds)
+    }
+
+    /// The q-quantile in seconds (the upper edge of its bucket), nil before any message.
+    public func quantile(_ q: Double) -> Double? {
+        guard count > 0 else { return nil }
+        let rank = Int((q * Double(count)).rounded(.up))
+        var seen = 0
+        for (i, n) in buckets.enumerated() {
+            seen += n
+            if seen >= max(1, rank) { return i == 1000 ? longest : Double(i + 1) / 10_000 }
+        }
+        return longest
+    }
 }
 
 /// Receives the sensors' messages from the broker and stores them: a
@@ -55,7 +89,7 @@ public final class Ingest: @unchecked Sendable {
     public let settings: IngestSettings
     let store: EventStore
     private var mosq: OpaquePointer?
-    private let state = Mutex((counts: IngestCounts(), connected: false, stopping: false))
+    private let state = Mutex((counts: IngestCounts(), commits: CommitTimes(), connected: false, stopping: false))
     /// Called after each stored event (the live stream of the HTTP API).
     public var onEvent: (@Sendable (StoredEvent) -> Void)?
 
@@ -71,6 +105,7 @@ public final class Ingest: @unchecked Sendable {
     }
 
     public var counts: IngestCounts { state.withLock { $0.counts } }
+    public var commitTimes: CommitTimes { state.withLock { $0.commits } }
     public var isConnected: Bool { state.withLock { $0.connected } }
 
     /// Connects and starts the network thread (which reconnects by itself,
@@ -143,6 +178,7 @@ public final class Ingest: @unchecked Sendable {
     }
 
     private func received(_ message: mosquitto_message) {
+        let began = monotonicSeconds()
         let topic = message.topic.map { String(cString: $0) } ?? ""
         let count = Int(message.payloadlen)
         let payload: [UInt8] = count > 0 && message.payload != nil
@@ -160,7 +196,9 @@ public final class Ingest: @unchecked Sendable {
         while true {
             do {
                 let stored = try store.store(parsed)
+                let took = monotonicSeconds() - began
                 state.withLock { s in
+                    s.commits.add(took)
                     switch parsed {
                     case .event: if stored { s.counts.stored += 1 } else { s.counts.duplicates += 1 }
                     default: s.counts.other += 1
@@ -179,4 +217,10 @@ public final class Ingest: @unchecked Sendable {
             }
         }
     }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -10,7 +10,7 @@ struct TympanPlatformCommand: AsyncParsableCommand {
         commandName: "tympan-platform",
         abstract: "The central platform: collects the sensors' event records from the broker, stores them, serves them.",
         discussion: "It receives event records, health reports and status only: sensors send no sound, and nothing here could store any.",
-        subcommands: [Serve.self, Token.self, User.self])
+        subcommands: [Serve.self, Events.self, Token.self, User.self])
 }
 
 /// `--database sqlite:PATH` (a path alone is read as SQLite too).
@@ -137,5 +137,25 @@ struct User: ParsableCommand {
             try openStore(database).addUser(name: name, password: password, role: role)
             print("added \(name) (\(role.rawValue))")
         }
+    }
+}
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the stored events, newest first, one JSON record a line (an export: written to the audit log).")
+    @Option(help: "sqlite:PATH")
+    var database: String = "sqlite:tympan-platform.sqlite"
+    @Option(help: "At most this many events (1...1000000).")
+    var limit: Int = 1000
+
+    func run() throws {
+        guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit \(limit): 1...1000000") }
+        let store = try openStore(database)
+        var query = EventQuery()
+        query.limit = limit
+        let events = try store.events(query)
+        let reviews = try store.reviews(of: events.map(\.id))
+        for e in events { print(e.json(review: reviews[e.id])) }
+        try store.audit(who: "command line", action: "export", detail: "tympan-platform events, \(events.count) event(s)")
     }
 }

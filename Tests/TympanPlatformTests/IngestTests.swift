@@ -56,6 +56,9 @@ import TympanSensor
                     topic: "tympan/pole-3/health", port: broker.port)
         #expect(MQTTTest.wait(20) { ingest.counts.other == 2 && ingest.counts.stored + ingest.counts.duplicates + ingest.counts.rejected == 4 })
         #expect(ingest.counts == IngestCounts(stored: 2, duplicates: 1, rejected: 1, other: 2))
+        // Every message that was committed had its callback timed (the refused one commits nothing).
+        #expect(ingest.commitTimes.count == 5)
+        #expect(try #require(ingest.commitTimes.quantile(0.99)) <= ingest.commitTimes.longest + 1e-4)
         #expect(try store.events(EventQuery()).map(\.id) == ["r-3", "r-1"] || store.events(EventQuery()).map(\.id) == ["r-1", "r-3"])
         let sensor = try #require(try store.sensors().first)
         #expect(sensor.id == "pole-3" && sensor.online == true && sensor.latitude == 52.5)
@@ -86,5 +89,19 @@ import TympanSensor
         usleep(300_000)
         try publish((0..<5).map { sensorRecord(sensor: "pole-9", id: "after-\($0)") }, topic: "tympan/pole-9/events", port: broker.port)
         #expect(MQTTTest.wait(30) { (try? store.eventCount()) == 55 })
+    }
+}
+
+@Suite struct CommitTimesTests {
+    @Test("Commit-time quantiles are the upper edges of 0.1 ms buckets; past 100 ms, the longest")
+    func quantiles() {
+        var t = CommitTimes()
+        #expect(t.quantile(0.99) == nil)
+        for i in 0..<100 { t.add(Double(i) * 1e-4 + 5e-5) }  // 0.05 ms, 0.15 ms, ... 9.95 ms
+        #expect(t.quantile(0.5) == 50e-4)
+        #expect(t.quantile(0.99) == 99e-4)
+        #expect(t.quantile(1) == 100e-4)
+        t.add(0.25)
+        #expect(t.quantile(1) == 0.25 && t.longest == 0.25)
     }
 }
