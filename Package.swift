@@ -84,7 +84,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-            ]
+            ],
+            // openapi.yaml, the API's committed document, is embedded at build time.
+            plugins: ["EmbedRules"]
         ),
         .executableTarget(
             name: "TympanPlatformCLI",

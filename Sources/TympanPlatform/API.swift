@@ -32,6 +32,10 @@ public enum PlatformAPI {
                         + "\"ingest\":{\"stored\":\(c.stored),\"duplicates\":\(c.duplicates),\"refused\":\(c.rejected),"
                         + "\"other\":\(c.other),\"commit_ms_p99\":\(ms(t.quantile(0.99))),\"commit_ms_max\":\(ms(t.count > 0 ? t.longest : nil))}}")
         }
+        router.get("/openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
         router.get("/api/public/summary") { _, _ -> Response in
             json(try publicSummary(store: store, retentionDays: retentionDays))
         }

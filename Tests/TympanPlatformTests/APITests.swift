@@ -241,6 +241,21 @@ import Tympan
         }
         #expect(try await get(app, "/static/map.js", token: nil).1.contains("EventSource(\"/api/stream\")"))
     }
+
+    @Test("/openapi.yaml serves the committed document, and it names every route the router has")
+    func openAPI() async throws {
+        let (store, path, _) = try fixture()
+        defer { remove(path) }
+        let committed = try String(contentsOfFile: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/TympanPlatform/openapi.yaml").path, encoding: .utf8)
+        let (status, served) = try await get(Application(router: PlatformAPI.router(store: store)), "/openapi.yaml", token: nil)
+        #expect(status == .ok && served == committed)
+        for route in ["/healthz", "/api/public/summary", "/api/login", "/api/logout", "/api/me", "/api/events",
+                      "/api/events.geojson", "/api/events/{id}/review", "/api/stats", "/api/sensors", "/api/stream"] {
+            #expect(committed.contains("\n  \(route):\n"), "\(route)")
+        }
+    }
 }
 
 /// Opens GET /api/stream on 127.0.0.1:port, calls `opened` once the headers are
