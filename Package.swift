@@ -74,11 +74,11 @@ let package = Package(
             ]
         ),
         // The central platform: event store (GRDB, versioned migrations), MQTT
-        // ingest (libmosquitto, persistent session), HTTP API (Hummingbird).
+        // ingest (its own client: acknowledges after the commit), HTTP API (Hummingbird).
         .target(
             name: "TympanPlatform",
             dependencies: [
-                "Tympan", "TympanIO", "TympanSensor", "CMosquitto",
+                "Tympan", "TympanIO", "TympanSensor",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,3 @@
-import CMosquitto
 import Foundation
 import Synchronization
 import TympanSensor
@@ -18,7 +17,6 @@ public struct IngestSettings: Sendable {
     /// With a group, the event topic is subscribed as `$share/<group>/…`: the
     /// platform instances of one group split the events between them.
     public var shareGroup: String?
-    public var caFile: String?
     public var username: String?
     public var password: String?
 
@@ -46,9 +44,8 @@ public struct IngestCounts: Sendable, Equatable {
     }
 }
 
-/// How long the message callback took, from its start to the commit: the
-/// window in which a crash loses a message libmosquitto has already
-/// acknowledged. Kept as a histogram of 0.1 ms buckets (the last one: 100 ms and more).
+/// How long storing a message took, from its arrival to the commit (the
+/// acknowledgement follows). Kept as a histogram of 0.1 ms buckets (the last one: 100 ms and more).
 public struct CommitTimes: Sendable, Equatable {
     var buckets = [Int](repeating: 0, count: 1001)
     public private(set) var count = 0
@@ -73,22 +70,20 @@ public struct CommitTimes: Sendable, Equatable {
     }
 }
 
-/// Receives the sensors' messages from the broker and stores them: a
-/// libmosquitto client with a persistent session (clean session off, a fixed
-/// client id), QoS 1 subscriptions, and its own network thread, on which
-/// each message is parsed and committed to the store before the callback
-/// returns. A message that does not parse is logged and counted, and
-/// nothing of it is stored. When the store fails (the database went away),
-/// the callback retries until it succeeds or the ingest stops: the broker
-/// holds back the messages behind it meanwhile.
-///
-/// libmosquitto 2.0 sends a QoS 1 message's PUBACK before it calls the
-/// message callback: a platform killed between the two has acknowledged a
-/// message it did not store. docs/platform.md says how wide that window is.
+/// Receives the sensors' messages from the broker and stores them: an MQTT
+/// client of its own (`MQTTSubscriber`) with a persistent session (clean
+/// session off, a fixed client id) and QoS 1 subscriptions, on its own
+/// thread, which parses and commits each message to the store and only then
+/// acknowledges it. A platform killed at any moment has acknowledged only
+/// what it stored; the broker sends the rest again, and the store keeps an
+/// event id once. A message that does not parse is logged, counted and
+/// acknowledged (it would never parse), and nothing of it is stored. When the
+/// store fails (the database went away), the message is retried until it is
+/// stored or the ingest stops, and the broker holds the following ones back.
 public final class Ingest: @unchecked Sendable {
     public let settings: IngestSettings
     let store: EventStore
-    private var mosq: OpaquePointer?
+    private var client: MQTTSubscriber?
     private let state = Mutex((counts: IngestCounts(), commits: CommitTimes(), connected: false, stopping: false))
     /// Called after each stored event (the live stream of the HTTP API).
     public var onEvent: (@Sendable (StoredEvent) -> Void)?
@@ -96,93 +91,56 @@ public final class Ingest: @unchecked Sendable {
     public init(settings: IngestSettings, store: EventStore) {
         self.settings = settings
         self.store = store
-        mosquitto_lib_init()
     }
 
-    deinit {
-        stop()
-        mosquitto_lib_cleanup()
-    }
+    deinit { stop() }
 
     public var counts: IngestCounts { state.withLock { $0.counts } }
     public var commitTimes: CommitTimes { state.withLock { $0.commits } }
     public var isConnected: Bool { state.withLock { $0.connected } }
 
-    /// Connects and starts the network thread (which reconnects by itself,
-    /// waiting 1 s, doubling to 30 s).
+    /// Starts the client's thread (which connects, and reconnects by itself:
+    /// 1 s, doubling to 30 s).
     public func start() throws {
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        guard let m = mosquitto_new(settings.clientID, false, context) else {
-            throw StoreError("cannot create an MQTT client (out of memory)")
+        guard !settings.broker.tls else {
+            throw StoreError("\(settings.broker): TLS to the broker is not built yet; connect the platform to a plain "
+                             + "listener (mqtt://), for example one bound to 127.0.0.1 on the broker's host")
         }
-        mosq = m
-        mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
-        mosquitto_reconnect_delay_set(m, 1, 30, true)
-        if let username = settings.username { mosquitto_username_pw_set(m, username, settings.password) }
-        mosquitto_connect_callback_set(m) { _, obj, rc in
-            Unmanaged<Ingest>.fromOpaque(obj!).takeUnretainedValue().connected(rc)
-        }
-        mosquitto_disconnect_callback_set(m) { _, obj, rc in
-            Unmanaged<Ingest>.fromOpaque(obj!).takeUnretainedValue().disconnected(rc)
-        }
-        mosquitto_message_callback_set(m) { _, obj, message in
-            guard let obj, let message else { return }
-            Unmanaged<Ingest>.fromOpaque(obj).takeUnretainedValue().received(message.pointee)
-        }
-        if settings.broker.tls {
-            let rc = mosquitto_tls_set(m, settings.caFile, nil, nil, nil, nil)
-            guard rc == MOSQ_ERR_SUCCESS.rawValue else { throw StoreError("TLS settings refused: \(Self.describe(rc))") }
-        }
-        let rc = mosquitto_connect_async(m, settings.broker.host, Int32(settings.broker.port), 30)
-        if rc != MOSQ_ERR_SUCCESS.rawValue {
-            // The network thread tries again.
-            platformLog("cannot connect to \(settings.broker) yet: \(Self.describe(rc))")
-        }
-        let started = mosquitto_loop_start(m)
-        guard started == MOSQ_ERR_SUCCESS.rawValue else { throw StoreError("cannot start the MQTT thread: \(Self.describe(started))") }
+        let broker = settings.broker
+        let client = MQTTSubscriber(
+            settings: .init(host: broker.host, port: broker.port, clientID: settings.clientID, username: settings.username,
+                            password: settings.password, topics: settings.topics),
+            onMessage: { [unowned self] topic, payload in received(topic: topic, payload: payload) },
+            onEvent: { [unowned self] event in
+                switch event {
+                case .connected(let sessionPresent):
+                    state.withLock { $0.connected = true }
+                    platformLog("connected to \(broker) as \(settings.clientID)\(sessionPresent ? " (session kept by the broker)" : "")")
+                case .disconnected(let reason):
+                    let wasConnected = state.withLock { s -> Bool in
+                        defer { s.connected = false }
+                        return s.connected
+                    }
+                    platformLog("\(wasConnected ? "lost" : "cannot reach") the broker \(broker): \(reason); trying again")
+                case .refused(let reason):
+                    platformLog(reason)
+                }
+            })
+        self.client = client
+        client.start()
     }
 
-    /// Disconnects (the broker keeps the session) and joins the network thread.
+    /// Disconnects (the broker keeps the session) and joins the client's thread.
     public func stop() {
-        guard let m = mosq else { return }
         state.withLock { $0.stopping = true }
-        mosquitto_disconnect(m)
-        mosquitto_loop_stop(m, false)
-        mosquitto_destroy(m)
-        mosq = nil
+        client?.stop()
+        client = nil
+        state.withLock { $0.connected = false }
     }
 
-    static func describe(_ rc: Int32) -> String {
-        rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
-    }
-
-    private func connected(_ rc: Int32) {
-        guard rc == 0 else {
-            platformLog("broker \(settings.broker) refused the connection: \(String(cString: mosquitto_connack_string(rc)))")
-            return
-        }
-        state.withLock { $0.connected = true }
-        platformLog("connected to \(settings.broker) as \(settings.clientID)")
-        for topic in settings.topics {
-            let rc = mosquitto_subscribe(mosq, nil, topic, 1)
-            if rc != MOSQ_ERR_SUCCESS.rawValue { platformLog("cannot subscribe to \(topic): \(Self.describe(rc))") }
-        }
-    }
-
-    private func disconnected(_ rc: Int32) {
-        let stopping = state.withLock { s -> Bool in
-            s.connected = false
-            return s.stopping
-        }
-        if !stopping { platformLog("lost the broker \(settings.broker) (\(Self.describe(rc))); reconnecting") }
-    }
-
-    private func received(_ message: mosquitto_message) {
+    /// Parses and stores one message; true when it may be acknowledged.
+    private func received(topic: String, payload: [UInt8]) -> Bool {
         let began = monotonicSeconds()
-        let topic = message.topic.map { String(cString: $0) } ?? ""
-        let count = Int(message.payloadlen)
-        let payload: [UInt8] = count > 0 && message.payload != nil
-            ? Array(UnsafeRawBufferPointer(start: message.payload, count: count)) : []
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let parsed: SensorMessage
         do {
@@ -190,7 +148,7 @@ public final class Ingest: @unchecked Sendable {
         } catch {
             state.withLock { $0.counts.rejected += 1 }
             platformLog("refused a message on \(topic): \(error)")
-            return
+            return true
         }
         var delay = 0.1
         while true {
@@ -205,11 +163,12 @@ public final class Ingest: @unchecked Sendable {
                     }
                 }
                 if stored, case .event(let e) = parsed { onEvent?(e) }
-                return
+                return true
             } catch {
                 if state.withLock({ $0.stopping }) {
+                    // Not acknowledged either: the broker sends it again to the next run.
                     platformLog("stopping with a message on \(topic) not stored: \(error)")
-                    return
+                    return false
                 }
                 platformLog("cannot store a message on \(topic): \(error); trying again in \(delay) s")
                 usleep(UInt32(delay * 1_000_000))
