@@ -111,6 +111,11 @@ public final class Ingest: @unchecked Sendable {
             settings: .init(host: broker.host, port: broker.port, clientID: settings.clientID, username: settings.username,
                             password: settings.password, topics: settings.topics),
             onMessage: { [unowned self] topic, payload in received(topic: topic, payload: payload) },
+            onOversized: { [unowned self] topic, size in
+                state.withLock { $0.counts.rejected += 1 }
+                platformLog("refused a message on \(topic): \(size) bytes (at most \(SensorMessage.maximumBytes)); not read")
+                return true
+            },
             onEvent: { [unowned self] event in
                 switch event {
                 case .connected(let sessionPresent):

@@ -26,8 +26,9 @@ final class MQTTSubscriber: @unchecked Sendable {
         var password: String?
         var topics: [String]
         var keepAlive: UInt16 = 30
-        /// Larger packets end the connection (and come again): far above any sensor's message.
-        var maximumPacket = 1 << 20
+        /// Of a larger packet only this many bytes are kept (a PUBLISH's topic and
+        /// packet id); the rest is read past. Far above any sensor's message.
+        var maximumPacket = 128 * 1024
     }
 
     enum Event: Sendable {
@@ -41,15 +42,19 @@ final class MQTTSubscriber: @unchecked Sendable {
     /// it returns true. False (the message was not taken): no PUBACK, the
     /// connection is closed, and the broker sends the message again.
     let onMessage: @Sendable (_ topic: String, _ payload: [UInt8]) -> Bool
+    /// A PUBLISH larger than `maximumPacket` (topic, size in bytes); its
+    /// payload was not kept. True: acknowledge it.
+    let onOversized: @Sendable (_ topic: String, _ size: Int) -> Bool
     let onEvent: @Sendable (Event) -> Void
     private let state = Mutex((stopping: false, fd: Int32(-1)))
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
     init(settings: Settings, onMessage: @escaping @Sendable (String, [UInt8]) -> Bool,
-         onEvent: @escaping @Sendable (Event) -> Void) {
+         onOversized: @escaping @Sendable (String, Int) -> Bool, onEvent: @escaping @Sendable (Event) -> Void) {
         self.settings = settings
         self.onMessage = onMessage
+        self.onOversized = onOversized
         self.onEvent = onEvent
     }
 
@@ -114,7 +119,7 @@ final class MQTTSubscriber: @unchecked Sendable {
         guard open else { return "stopping" }
         var reader = PacketReader(fd: fd, maximum: settings.maximumPacket)
         guard sendAll(fd, connectPacket()) else { return "cannot send CONNECT" }
-        guard case .packet(let type, _, let body) = reader.next(timeout: 10) else { return "no CONNACK" }
+        guard case .packet(let type, _, let body, _) = reader.next(timeout: 10) else { return "no CONNACK" }
         guard type == 2, body.count == 2 else { return "expected CONNACK, got packet type \(type)" }
         guard body[1] == 0 else {
             let reasons = [1: "unacceptable protocol version", 2: "client id rejected", 3: "server unavailable",
@@ -125,21 +130,27 @@ final class MQTTSubscriber: @unchecked Sendable {
         }
         onEvent(.connected(sessionPresent: body[0] & 1 == 1))
         guard sendAll(fd, subscribePacket(id: 1)) else { return "cannot send SUBSCRIBE" }
-        var lastSent = monotonicSeconds()
+        var lastSent = monotonicSeconds(), lastReceived = lastSent
         let quiet = Double(settings.keepAlive) / 2
         while !stopping {
             let result = reader.next(timeout: max(0.1, quiet - (monotonicSeconds() - lastSent)))
             switch result {
             case .timeout:
+                // A broker that answers nothing, not even PINGREQ, for 1.5 keep-alives is gone.
+                if monotonicSeconds() - lastReceived > 1.5 * Double(settings.keepAlive) { return "no answer from the broker" }
                 guard sendAll(fd, [0xC0, 0x00]) else { return "cannot send PINGREQ" }
                 lastSent = monotonicSeconds()
             case .closed(let why):
                 return why
-            case .packet(let type, let flags, let body):
+            case .packet(let type, let flags, let body, let size):
+                lastReceived = monotonicSeconds()
                 switch type {
                 case 3:  // PUBLISH
                     guard let message = parsePublish(flags: flags, body: body) else { return "malformed PUBLISH" }
-                    guard onMessage(message.topic, message.payload) else { return "a message was not stored" }
+                    // An oversized message was read past, not kept: it is refused (and acknowledged,
+                    // or it would come back for ever).
+                    let taken = size > body.count ? onOversized(message.topic, size) : onMessage(message.topic, message.payload)
+                    guard taken else { return "a message was not stored" }
                     if let id = message.packetID {
                         guard sendAll(fd, [0x40, 0x02, UInt8(id >> 8), UInt8(id & 0xFF)]) else { return "cannot send PUBACK" }
                         lastSent = monotonicSeconds()
@@ -258,10 +269,12 @@ private func connectTCP(_ host: String, _ port: Int) -> Result<Int32, ConnectErr
     return .failure(ConnectError(description: last))
 }
 
-/// Reads whole MQTT packets from a socket, with a timeout for the next one.
+/// Reads whole MQTT packets from a socket, with a timeout for the next one. Of
+/// a packet longer than `maximum`, only the first `maximum` bytes of its body
+/// are kept and the rest is read and dropped (`size` says how long it was).
 struct PacketReader {
     enum Result {
-        case packet(type: UInt8, flags: UInt8, body: [UInt8])
+        case packet(type: UInt8, flags: UInt8, body: [UInt8], size: Int)
         case timeout
         case closed(String)
     }
@@ -270,6 +283,8 @@ struct PacketReader {
     let maximum: Int
     private var buffer = [UInt8]()
     private var chunk = [UInt8](repeating: 0, count: 65_536)
+    /// A packet being read past: its header byte, the body kept, its size, the bytes still to drop.
+    private var skipping: (header: UInt8, kept: [UInt8], size: Int, left: Int)?
 
     init(fd: Int32, maximum: Int) {
         self.fd = fd
@@ -297,6 +312,17 @@ struct PacketReader {
 
     /// A whole packet from the front of the buffer, if one is there.
     private mutating func take() -> Result? {
+        if var s = skipping {
+            let dropped = min(s.left, buffer.count)
+            buffer.removeFirst(dropped)
+            s.left -= dropped
+            guard s.left == 0 else {
+                skipping = s
+                return nil
+            }
+            skipping = nil
+            return .packet(type: s.header >> 4, flags: s.header & 0x0F, body: s.kept, size: s.size)
+        }
         guard buffer.count >= 2 else { return nil }
         var length = 0, multiplier = 1, index = 1
         while true {
@@ -308,11 +334,17 @@ struct PacketReader {
             multiplier *= 128
             if index > 4 { return .closed("malformed remaining length") }
         }
-        if length > maximum { return .closed("a packet of \(length) bytes (at most \(maximum))") }
-        guard buffer.count >= index + length else { return nil }
         let header = buffer[0]
+        if length > maximum {
+            guard buffer.count >= index + maximum else { return nil }
+            let kept = Array(buffer[index..<(index + maximum)])
+            buffer.removeFirst(index + maximum)
+            skipping = (header, kept, length, length - maximum)
+            return take()
+        }
+        guard buffer.count >= index + length else { return nil }
         let body = Array(buffer[index..<(index + length)])
         buffer.removeFirst(index + length)
-        return .packet(type: header >> 4, flags: header & 0x0F, body: body)
+        return .packet(type: header >> 4, flags: header & 0x0F, body: body, size: length)
     }
 }

@@ -64,6 +64,35 @@ import TympanSensor
         #expect(sensor.id == "pole-3" && sensor.online == true && sensor.latitude == 52.5)
     }
 
+    @Test("An oversized message (3 MB) is refused, read past and acknowledged; the next event is stored")
+    func oversized() throws {
+        let (path, broker, store, ingest) = try running("platform-oversized")
+        defer {
+            ingest.stop()
+            broker.stop()
+            remove(path)
+        }
+        let big = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent).appendingPathComponent("big.json")
+        try Data(("{\"id\":\"" + String(repeating: "x", count: 3_000_000) + "\"}").utf8).write(to: big)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try MQTTTest.program("mosquitto_pub"))
+        p.arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-t", "tympan/pole-5/events", "-f", big.path]
+        try p.runUnblocked()
+        p.waitUntilExit()
+        try publish([sensorRecord(sensor: "pole-5", id: "after-big")], topic: "tympan/pole-5/events", port: broker.port)
+        #expect(MQTTTest.wait(20) { ingest.counts.stored == 1 })
+        #expect(ingest.counts.rejected == 1)
+        #expect(try store.events(EventQuery()).map(\.id) == ["after-big"])
+        // Acknowledged: a new connection of the same session gets nothing again.
+        ingest.stop()
+        let again = Ingest(settings: settings(broker, id: "platform-oversized"), store: store)
+        try again.start()
+        defer { again.stop() }
+        #expect(MQTTTest.wait(20) { again.isConnected })
+        usleep(500_000)
+        #expect(again.counts == IngestCounts())
+    }
+
     @Test("Events published while the platform is away arrive when it is back (persistent session), also after a broker restart")
     func persistentSession() throws {
         var (path, broker, store, ingest) = try running("platform-session")
