@@ -380,15 +380,7 @@ public final class EventStore: Sendable {
     public func addToken(name: String, role: Role) throws -> String {
         let token = Self.randomSecret(prefix: "tp_")
         let hash = Self.hash(token)
-        try pool.write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tokens WHERE name = ?", arguments: [name]) ?? 0 > 0 {
-                throw StoreError("a token named \(name) exists already")
-            }
-            let now = Self.nowMs()
-            try db.execute(sql: "INSERT INTO tokens (hash, name, role, created_ms) VALUES (?, ?, ?, ?)",
-                           arguments: [hash, name, role.rawValue, now])
-            try Self.audit(db, at: now, who: "admin", action: "token", detail: "added \(name) (\(role.rawValue))")
-        }
+        try grant(table: "tokens", kind: "token", name: name, role: role, secret: ("hash", hash))
         return token
     }
 
@@ -412,14 +404,20 @@ public final class EventStore: Sendable {
             throw StoreError("a password is at least 10 characters and at most 72 bytes (bcrypt reads no more)")
         }
         let hashed = Bcrypt.hash(password, cost: cost)
+        try grant(table: "users", kind: "user", name: name, role: role, secret: ("password_hash", hashed))
+    }
+
+    /// Adds a token or a user (`table`) named `name` with `role` and its hashed
+    /// secret (column, value), unless the name is taken; audited.
+    private func grant(table: String, kind: String, name: String, role: Role, secret: (column: String, value: String)) throws {
         try pool.write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE name = ?", arguments: [name]) ?? 0 > 0 {
-                throw StoreError("a user named \(name) exists already")
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE name = ?", arguments: [name]) ?? 0 > 0 {
+                throw StoreError("a \(kind) named \(name) exists already")
             }
             let now = Self.nowMs()
-            try db.execute(sql: "INSERT INTO users (name, password_hash, role, created_ms) VALUES (?, ?, ?, ?)",
-                           arguments: [name, hashed, role.rawValue, now])
-            try Self.audit(db, at: now, who: "admin", action: "user", detail: "added \(name) (\(role.rawValue))")
+            try db.execute(sql: "INSERT INTO \(table) (name, \(secret.column), role, created_ms) VALUES (?, ?, ?, ?)",
+                           arguments: [name, secret.value, role.rawValue, now])
+            try Self.audit(db, at: now, who: "admin", action: kind, detail: "added \(name) (\(role.rawValue))")
         }
     }
 

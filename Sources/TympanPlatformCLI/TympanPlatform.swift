@@ -97,23 +97,32 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+/// Who a token or a login is for: a unique name, a role, the database.
+struct Grant: ParsableArguments {
+    @Argument(help: "Who it is for (unique).")
+    var name: String
+    @Option(help: "viewer (reads), operator (also reviews) or admin (also manages users and tokens).")
+    var role: String
+    @Option(help: "sqlite:PATH")
+    var database: String = "sqlite:tympan-platform.sqlite"
+
+    func checkedRole() throws -> Role {
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role \(role): viewer, operator or admin") }
+        return role
+    }
+}
+
 struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Bearer tokens for the HTTP API.", subcommands: [Add.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a token; print it once (only its SHA-256 is stored).")
-        @Argument(help: "Who the token is for (unique).")
-        var name: String
-        @Option(help: "viewer (reads), operator (also reviews) or admin (also manages users and tokens).")
-        var role: String
-        @Option(help: "sqlite:PATH")
-        var database: String = "sqlite:tympan-platform.sqlite"
+        @OptionGroup var grant: Grant
 
         func run() throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role \(role): viewer, operator or admin") }
-            let store = try openStore(database)
-            print(try store.addToken(name: name, role: role))
+            let role = try grant.checkedRole()
+            print(try openStore(grant.database).addToken(name: grant.name, role: role))
         }
     }
 }
@@ -124,18 +133,13 @@ struct User: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user; the password is read from standard input (one line) and kept as a bcrypt hash.")
-        @Argument(help: "The user's name (unique).")
-        var name: String
-        @Option(help: "viewer (reads), operator (also reviews) or admin (also manages users and tokens).")
-        var role: String
-        @Option(help: "sqlite:PATH")
-        var database: String = "sqlite:tympan-platform.sqlite"
+        @OptionGroup var grant: Grant
 
         func run() throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role \(role): viewer, operator or admin") }
+            let role = try grant.checkedRole()
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
-            try openStore(database).addUser(name: name, password: password, role: role)
-            print("added \(name) (\(role.rawValue))")
+            try openStore(grant.database).addUser(name: grant.name, password: password, role: role)
+            print("added \(grant.name) (\(role.rawValue))")
         }
     }
 }

@@ -44,6 +44,18 @@ public enum MQTTTest {
     private static func onLoopback(_ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        return onLoopback(fd, port, call)
+    }
+
+    /// A TCP socket connected to 127.0.0.1:port (the caller closes it), or nil.
+    public static func connectLoopback(_ port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if onLoopback(fd, port, connect) { return fd }
+        close(fd)
+        return nil
+    }
+
+    private static func onLoopback(_ fd: Int32, _ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Bool {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")

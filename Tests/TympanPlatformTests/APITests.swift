@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 import Tympan
 @testable import TympanPlatform
@@ -261,16 +262,8 @@ import Tympan
 /// Opens GET /api/stream on 127.0.0.1:port, calls `opened` once the headers are
 /// in, and reads until `marker` appears (10 s at most); returns what it read.
 func readSSE(port: Int, token: String, until marker: String, opened: () -> Void) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = MQTTTest.connectLoopback(port) else { throw StoreError("cannot connect to \(port)") }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    let connected = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw StoreError("cannot connect to \(port)") }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let request = "GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n"
