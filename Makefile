@@ -23,14 +23,17 @@ demo: build
 
 test: test-swift test-fixtures test-pages test-allocations
 
+# The platform's store tests run on SQLite and on PostgreSQL: a throwaway
+# server on 127.0.0.1:55432 (scripts/postgres-test.sh; left running).
 test-swift: bootstrap
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url $(SWIFT) test --skip-build
 
 # The platform's web pages in a real headless Chromium (Selenium, .venv-pages):
 # a real mosquitto and `tympan-platform serve`; screenshots in out/pages/.
 test-pages: bootstrap
 	$(SWIFT) build --product tympan-platform
+	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url \
 	TYMPAN_PLATFORM="$$($(SWIFT) build --show-bin-path)/tympan-platform" "$$(scripts/python-env.sh pages)" -m pytest -q Tests/pages
 
 # The scene generator's own tests (reproducible bytes, sane labels, audible events).

@@ -11,8 +11,10 @@ set -euo pipefail
 # libjs-leaflet, libjs-leaflet.markercluster: the platform's map pages serve
 # them; chromium, chromium-driver: the page tests (Tests/pages) drive a real
 # headless Chromium.
+# postgresql: the platform's store runs on PostgreSQL too; the tests start a
+# throwaway server of their own (scripts/postgres-test.sh).
 packages=(libfftw3-dev libsndfile1-dev libsoxr-dev libmosquitto-dev pkg-config espeak-ng mosquitto mosquitto-clients openssl
-          libjs-leaflet libjs-leaflet.markercluster chromium chromium-driver)
+          libjs-leaflet libjs-leaflet.markercluster chromium chromium-driver postgresql)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,14 +2,15 @@
 """Ingest benchmark of tympan-platform (a benchmark, not a test): SENSORS
 simulated sensors publish EVENTS event records in all, QoS 1, through a local
 mosquitto (one mosquitto_pub per sensor, all at once) into `tympan-platform
-serve` on SQLite; meanwhile a reader asks GET /api/events?limit=100 again and
+serve` on SQLite (or on the empty PostgreSQL database --database names);
+meanwhile a reader asks GET /api/events?limit=100 again and
 again. Prints the ingest rate (events stored per second, from the first
 publish to the last commit), the API's latency percentiles under that load,
 the time from a message's arrival to its commit as the platform measured it
 (/healthz; the acknowledgement follows the commit), and then the latency of
 a page of 100 with all the events stored.
 
-    Benchmarks/platform/ingest.py PLATFORM [--sensors 50] [--events 50000]
+    Benchmarks/platform/ingest.py PLATFORM [--sensors 50] [--events 50000] [--database postgres://...]
 """
 import argparse
 import json
@@ -38,12 +39,13 @@ def main():
     parser.add_argument("platform")
     parser.add_argument("--sensors", type=int, default=50)
     parser.add_argument("--events", type=int, default=50000)
+    parser.add_argument("--database", help="an empty database's URL (default: a new SQLite file)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tympan-ingest-"))
     mqtt, http = free_port(), free_port()
     (folder / "mosquitto.conf").write_text(f"listener {mqtt} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n")
     broker = subprocess.Popen(["mosquitto", "-c", str(folder / "mosquitto.conf")], stderr=subprocess.DEVNULL)
-    database = f"sqlite:{folder / 'bench.sqlite'}"
+    database = args.database or f"sqlite:{folder / 'bench.sqlite'}"
     token = subprocess.run([args.platform, "token", "add", "bench", "--role", "viewer", "--database", database],
                            check=True, capture_output=True, text=True).stdout.strip()
     server = subprocess.Popen([args.platform, "serve", "--broker", f"mqtt://127.0.0.1:{mqtt}", "--database", database,

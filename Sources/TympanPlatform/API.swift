@@ -37,7 +37,7 @@ public enum PlatformAPI {
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.get("/api/public/summary") { _, _ -> Response in
-            json(try publicSummary(store: store, retentionDays: retentionDays))
+            json(try await publicSummary(store: store, retentionDays: retentionDays))
         }
         router.post("/api/login") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 4096)
@@ -48,7 +48,7 @@ public enum PlatformAPI {
             guard case .string(let user)? = fields.values["user"]?.kind, case .string(let password)? = fields.values["password"]?.kind else {
                 throw HTTPError(.badRequest, message: "login: user and password, as text")
             }
-            guard let session = try store.login(name: user, password: password) else {
+            guard let session = try await store.login(name: user, password: password) else {
                 throw HTTPError(.unauthorized, message: "wrong user or password")
             }
             var response = json("{\"user\":\(JSONValue.quote(user))}")
@@ -56,7 +56,7 @@ public enum PlatformAPI {
             return response
         }
         router.post("/api/logout") { request, _ -> Response in
-            if let session = sessionCookie(request) { try store.logout(session: session) }
+            if let session = sessionCookie(request) { try await store.logout(session: session) }
             var response = json("{}")
             response.headers[.setCookie] = "\(sessionCookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
             return response
@@ -68,8 +68,8 @@ public enum PlatformAPI {
         }
         api.get("events") { request, _ -> Response in
             let query = try eventQuery(request.uri.queryParameters)
-            let events = try store.events(query)
-            let reviews = try store.reviews(of: events.map(\.id))
+            let events = try await store.events(query)
+            let reviews = try await store.reviews(of: events.map(\.id))
             let next = events.count == query.limit ? events.last.map { "\"\(EventCursor(timeMs: $0.timeMs, id: $0.id).text)\"" } : nil
             let records = events.map { $0.json(review: reviews[$0.id]) }
             return json("{\"events\":[\(records.joined(separator: ","))],\"next_cursor\":\(next ?? "null")}")
@@ -79,17 +79,17 @@ public enum PlatformAPI {
             let id = try context.parameters.require("id")
             let body = try await request.body.collect(upTo: 16 * 1024)
             let (verdict, note) = try reviewBody(String(buffer: body))
-            guard try store.review(eventID: id, verdict: verdict, note: note, reviewer: caller.name) else {
+            guard try await store.review(eventID: id, verdict: verdict, note: note, reviewer: caller.name) else {
                 throw HTTPError(.notFound, message: "no event \(id)")
             }
             return json("{\"event\":\(JSONValue.quote(id)),\"verdict\":\"\(verdict.rawValue)\",\"reviewer\":\(JSONValue.quote(caller.name))}")
         }
         api.get("stats") { request, _ -> Response in
             let (since, until) = try window(request.uri.queryParameters, defaultDays: 30)
-            let days = try store.countsPerDay(sinceMs: since, untilMs: until).map {
+            let days = try await store.countsPerDay(sinceMs: since, untilMs: until).map {
                 "{\"day\":\"\($0.day)\",\"sensor\":\(JSONValue.quote($0.sensor)),\"class\":\"\($0.eventClass)\",\"count\":\($0.count)}"
             }
-            let outcomes = try store.reviewOutcomes(sinceMs: since, untilMs: until).sorted { $0.key < $1.key }
+            let outcomes = try await store.reviewOutcomes(sinceMs: since, untilMs: until).sorted { $0.key < $1.key }
                 .map { "\"\($0.key)\":\($0.value)" }
             return json("{\"since\":\"\(utcTimestamp(milliseconds: since))\",\"until\":\"\(utcTimestamp(milliseconds: until))\","
                         + "\"per_day\":[\(days.joined(separator: ","))],\"reviews\":{\(outcomes.joined(separator: ","))}}")
@@ -113,10 +113,10 @@ public enum PlatformAPI {
         }
         api.get("events.geojson") { request, context -> Response in
             let query = try eventQuery(request.uri.queryParameters)
-            let events = try store.events(query)
-            try store.audit(who: context.caller?.name ?? "?", action: "export",
+            let events = try await store.events(query)
+            try await store.audit(who: context.caller?.name ?? "?", action: "export",
                             detail: "events.geojson, \(events.count) event(s): \(request.uri.query ?? "")")
-            let places = Dictionary(try store.sensors().compactMap { s in
+            let places = Dictionary(try await store.sensors().compactMap { s in
                 s.latitude.flatMap { lat in s.longitude.map { (s.id, (lat, $0)) } }
             }, uniquingKeysWith: { a, _ in a })
             let features = events.compactMap { e -> String? in
@@ -127,8 +127,52 @@ public enum PlatformAPI {
             return json("{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}",
                         type: "application/geo+json")
         }
+        // Admin: who may come in (tokens and users), add and revoke them.
+        api.get("admin/grants") { _, context -> Response in
+            _ = try context.require(.admin)
+            let (tokens, users) = try await store.grants()
+            func list(_ entries: [GrantEntry]) -> String {
+                entries.map { "{\"name\":\(JSONValue.quote($0.name)),\"role\":\"\($0.role.rawValue)\",\"created\":\"\(utcTimestamp(milliseconds: $0.createdMs))\"}" }
+                    .joined(separator: ",")
+            }
+            return json("{\"tokens\":[\(list(tokens))],\"users\":[\(list(users))]}")
+        }
+        api.post("admin/tokens") { request, context -> Response in
+            let caller = try context.require(.admin)
+            let fields = try grantBody(try await request.body.collect(upTo: 4096), kind: "token", allowed: ["name", "role"])
+            let token: String
+            do { token = try await store.addToken(name: fields.name, role: fields.role, by: caller.name) } catch let taken as NameTaken {
+                throw HTTPError(.conflict, message: taken.description)
+            } catch let error as StoreError {
+                throw HTTPError(.badRequest, message: error.description)
+            }
+            return json("{\"name\":\(JSONValue.quote(fields.name)),\"role\":\"\(fields.role.rawValue)\",\"token\":\"\(token)\"}",
+                        status: .created)
+        }
+        api.post("admin/users") { request, context -> Response in
+            let caller = try context.require(.admin)
+            let fields = try grantBody(try await request.body.collect(upTo: 4096), kind: "user", allowed: ["name", "role", "password"])
+            guard let password = fields.password else { throw HTTPError(.badRequest, message: "user: password, as text") }
+            do { try await store.addUser(name: fields.name, password: password, role: fields.role, by: caller.name) } catch let taken as NameTaken {
+                throw HTTPError(.conflict, message: taken.description)
+            } catch let error as StoreError {
+                throw HTTPError(.badRequest, message: "user: \(error.description)")
+            }
+            return json("{\"name\":\(JSONValue.quote(fields.name)),\"role\":\"\(fields.role.rawValue)\"}", status: .created)
+        }
+        for (path, isToken) in [("admin/tokens/:name", true), ("admin/users/:name", false)] {
+            api.delete(RouterPath(path)) { _, context -> Response in
+                let caller = try context.require(.admin)
+                let name = try context.parameters.require("name")
+                guard try await store.revoke(token: isToken, name: name, by: caller.name) else {
+                    throw HTTPError(.notFound, message: "no \(isToken ? "token" : "user") named \(name)")
+                }
+                return json("{\"revoked\":\(JSONValue.quote(name))}")
+            }
+        }
         api.get("sensors") { _, _ -> Response in
-            json("{\"sensors\":[\(try store.sensors().map(\.json).joined(separator: ","))]}")
+            let sensors = try await store.sensors()
+            return json("{\"sensors\":[\(sensors.map(\.json).joined(separator: ","))]}")
         }
         return router
     }
@@ -214,6 +258,26 @@ extension PlatformAPI {
         }
     }
 
+    /// The body of POST /api/admin/tokens or /users: {"name": text, "role": viewer|operator|admin, "password": text (users)}.
+    static func grantBody(_ body: ByteBuffer, kind: String, allowed: Set<String>) throws -> (name: String, role: Role, password: String?) {
+        let fields: MessageFields
+        do { fields = try MessageFields(String(buffer: body), kind: kind, allowed: allowed) } catch {
+            throw HTTPError(.badRequest, message: "\(error)")
+        }
+        guard case .string(let name)? = fields.values["name"]?.kind, !name.isEmpty, name.utf8.count <= 100 else {
+            throw HTTPError(.badRequest, message: "\(kind): name, as text of 1 to 100 bytes")
+        }
+        guard case .string(let text)? = fields.values["role"]?.kind, let role = Role(rawValue: text) else {
+            throw HTTPError(.badRequest, message: "\(kind): role, one of viewer, operator, admin")
+        }
+        var password: String?
+        if let value = fields.values["password"] {
+            guard case .string(let p) = value.kind else { throw HTTPError(.badRequest, message: "\(kind): password, as text") }
+            password = p
+        }
+        return (name, role, password)
+    }
+
     /// since/until of a statistics query (UTC times); the last `defaultDays` days by default.
     static func window(_ parameters: Parameters, defaultDays: Int) throws -> (Int64, Int64) {
         for (key, _) in parameters where key != "since" && key != "until" {
@@ -234,9 +298,9 @@ extension PlatformAPI {
     /// where the sensors are, what they detect, how many events per class per
     /// week (the last 12 weeks), the share of reviewed alerts that were false
     /// alarms, how long events are kept, and the whole of what a sensor sends.
-    static func publicSummary(store: EventStore, retentionDays: Int) throws -> String {
+    static func publicSummary(store: EventStore, retentionDays: Int) async throws -> String {
         let now = EventStore.nowMs()
-        let sensors = try store.sensors().map { s in
+        let sensors = try await store.sensors().map { s in
             "{\"id\":\(JSONValue.quote(s.id)),\"latitude\":\(s.latitude.map { "\($0)" } ?? "null"),"
                 + "\"longitude\":\(s.longitude.map { "\($0)" } ?? "null"),\"status\":\(s.online.map { $0 ? "\"online\"" : "\"offline\"" } ?? "null")}"
         }
@@ -245,7 +309,7 @@ extension PlatformAPI {
         let thisWeek = day - ((day - 4) % 7 + 7) % 7
         let start = (thisWeek - 7 * 11) * 86_400_000
         var weeks = [String: [String: Int]]()
-        for row in try store.countsPerDay(sinceMs: start, untilMs: now + 1) {
+        for row in try await store.countsPerDay(sinceMs: start, untilMs: now + 1) {
             guard let ms = parseUTCTimestamp(row.day + "T00:00:00Z") else { continue }
             let d = ms / 86_400_000
             let monday = d - ((d - 4) % 7 + 7) % 7
@@ -256,7 +320,7 @@ extension PlatformAPI {
             let counts = EventClass.allCases.map { "\"\($0.label)\":\(weeks[key]?[$0.label] ?? 0)" }
             return "{\"week\":\"\(key)\",\"counts\":{\(counts.joined(separator: ","))}}"
         }
-        let outcomes = try store.reviewOutcomes(sinceMs: 0, untilMs: now + 1)
+        let outcomes = try await store.reviewOutcomes(sinceMs: 0, untilMs: now + 1)
         let reviewed = Verdict.allCases.reduce(0) { $0 + (outcomes[$1.rawValue] ?? 0) }
         let falseAlarms = outcomes[Verdict.falseAlarm.rawValue] ?? 0
         let share = reviewed > 0 ? "\(Double(falseAlarms) / Double(reviewed))" : "null"
@@ -328,12 +392,12 @@ struct Authentication: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let caller: (name: String, role: Role)
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            guard let known = try store.role(forToken: String(header.dropFirst(7))) else {
+            guard let known = try await store.role(forToken: String(header.dropFirst(7))) else {
                 throw HTTPError(.unauthorized, message: "unknown token")
             }
             caller = known
         } else if let session = PlatformAPI.sessionCookie(request) {
-            guard let known = try store.user(forSession: session) else {
+            guard let known = try await store.user(forSession: session) else {
                 throw HTTPError(.unauthorized, message: "the session has ended: log in again")
             }
             caller = known

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import HummingbirdBcrypt
 import Tympan
 import TympanIO
@@ -85,97 +84,116 @@ public struct EventCursor: Sendable, Equatable {
     public var text: String { "\(timeMs).\(id)" }
 }
 
-/// The platform's storage: SQLite through GRDB, in WAL mode (one file; the
-/// readers of the HTTP API do not wait for the ingest's writes). The schema
-/// is set up by versioned migrations (`migrator`), run at open.
+/// The platform's storage, on SQLite (`sqlite:PATH`, the embedded default)
+/// or PostgreSQL (`postgres://…`, several instances on one database): the
+/// same statements and the same versioned migrations (`migrations`, run at
+/// open) on both.
 public final class EventStore: Sendable {
-    let pool: DatabasePool
+    public let database: any SQLDatabase
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+    /// Opens the database a `--database` URL names (creating an SQLite file if
+    /// needed) and brings its schema up to date.
+    public static func open(_ url: String) async throws -> EventStore {
+        try await EventStore(database: openDatabase(url))
     }
 
-    /// The schema, one registered migration per version: a database made by an
-    /// older platform is brought up to date at open, never rebuilt.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: events, sensors, tokens") { db in
-            try db.execute(sql: """
-                CREATE TABLE events (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    sensor TEXT NOT NULL,
-                    time_ms INTEGER NOT NULL,
-                    onset REAL NOT NULL,
-                    "offset" REAL NOT NULL,
-                    class TEXT NOT NULL,
-                    confidence REAL NOT NULL,
-                    level_db REAL NOT NULL,
-                    explanation TEXT,
-                    received_ms INTEGER NOT NULL
-                );
-                CREATE INDEX events_by_time ON events (time_ms DESC, id DESC);
-                CREATE INDEX events_by_sensor ON events (sensor, time_ms DESC);
-                CREATE INDEX events_by_class ON events (class, time_ms DESC);
-                CREATE TABLE sensors (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    latitude REAL,
-                    longitude REAL,
-                    online INTEGER,
-                    status_ms INTEGER,
-                    health_json TEXT,
-                    health_ms INTEGER
-                );
-                CREATE TABLE tokens (
-                    hash TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL UNIQUE,
-                    role TEXT NOT NULL,
-                    created_ms INTEGER NOT NULL
-                );
-                """)
+    public init(database: any SQLDatabase) async throws {
+        self.database = database
+        do {
+            if let postgres = database as? PostgresDatabase { try await postgres.reachable() }
+            try await database.migrate(Self.migrations)
+        } catch {
+            await database.close()
+            throw error
         }
-        migrator.registerMigration("v2: reviews, audit") { db in
-            try db.execute(sql: """
-                CREATE TABLE reviews (
-                    event_id TEXT PRIMARY KEY NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-                    verdict TEXT NOT NULL,
-                    note TEXT,
-                    reviewer TEXT NOT NULL,
-                    at_ms INTEGER NOT NULL
-                );
-                CREATE TABLE audit (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at_ms INTEGER NOT NULL,
-                    who TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    detail TEXT NOT NULL
-                );
-                """)
-        }
-        migrator.registerMigration("v3: users, sessions") { db in
-            try db.execute(sql: """
-                CREATE TABLE users (
-                    name TEXT PRIMARY KEY NOT NULL,
-                    password_hash TEXT NOT NULL,
-                    role TEXT NOT NULL,
-                    created_ms INTEGER NOT NULL
-                );
-                CREATE TABLE sessions (
-                    hash TEXT PRIMARY KEY NOT NULL,
-                    user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
-                    expires_ms INTEGER NOT NULL
-                );
-                """)
-        }
-        return migrator
     }
+
+    public func close() async { await database.close() }
+
+    /// The schema, one migration per version: a database made by an older
+    /// platform is brought up to date at open, never rebuilt. `{serial}` and
+    /// `{bytes}` are the dialect's (`SQLDialect.schema`).
+    public static let migrations = [
+        Migration(name: "v1: events, sensors, tokens", statements: [
+            """
+            CREATE TABLE events (
+                id TEXT {bytes} PRIMARY KEY NOT NULL,
+                sensor TEXT {bytes} NOT NULL,
+                time_ms BIGINT NOT NULL,
+                onset DOUBLE PRECISION NOT NULL,
+                "offset" DOUBLE PRECISION NOT NULL,
+                class TEXT NOT NULL,
+                confidence DOUBLE PRECISION NOT NULL,
+                level_db DOUBLE PRECISION NOT NULL,
+                explanation TEXT,
+                received_ms BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX events_by_time ON events (time_ms DESC, id DESC)",
+            "CREATE INDEX events_by_sensor ON events (sensor, time_ms DESC)",
+            "CREATE INDEX events_by_class ON events (class, time_ms DESC)",
+            """
+            CREATE TABLE sensors (
+                id TEXT {bytes} PRIMARY KEY NOT NULL,
+                latitude DOUBLE PRECISION,
+                longitude DOUBLE PRECISION,
+                online BIGINT,
+                status_ms BIGINT,
+                health_json TEXT,
+                health_ms BIGINT
+            )
+            """,
+            """
+            CREATE TABLE tokens (
+                hash TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            )
+            """,
+        ]),
+        Migration(name: "v2: reviews, audit", statements: [
+            """
+            CREATE TABLE reviews (
+                event_id TEXT {bytes} PRIMARY KEY NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+                verdict TEXT NOT NULL,
+                note TEXT,
+                reviewer TEXT NOT NULL,
+                at_ms BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE audit (
+                id {serial},
+                at_ms BIGINT NOT NULL,
+                who TEXT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+        ]),
+        Migration(name: "v3: users, sessions", statements: [
+            """
+            CREATE TABLE users (
+                name TEXT PRIMARY KEY NOT NULL,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                created_ms BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                hash TEXT PRIMARY KEY NOT NULL,
+                "user" TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+                expires_ms BIGINT NOT NULL
+            )
+            """,
+        ]),
+    ]
 
     /// The migrations applied to this database, oldest first.
-    public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try Self.migrator.appliedMigrations(db) }
+    public func appliedMigrations() async throws -> [String] {
+        try await database.appliedMigrations()
     }
 
     // MARK: Ingest
@@ -184,31 +202,31 @@ public final class EventStore: Sendable {
     /// Returns false for an event whose id is already stored (a second
     /// delivery: nothing changes).
     @discardableResult
-    public func store(_ message: SensorMessage) throws -> Bool {
-        try pool.write { db in
+    public func store(_ message: SensorMessage) async throws -> Bool {
+        try await database.write { db in
             switch message {
             case .event(let e):
-                try db.execute(sql: "INSERT INTO sensors (id) VALUES (?) ON CONFLICT (id) DO NOTHING", arguments: [e.sensor])
-                try db.execute(sql: """
+                try await db.execute("INSERT INTO sensors (id) VALUES (?) ON CONFLICT (id) DO NOTHING", e.sensor)
+                let inserted = try await db.query("""
                     INSERT INTO events (id, sensor, time_ms, onset, "offset", class, confidence, level_db, explanation, received_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
-                    """, arguments: [e.id, e.sensor, e.timeMs, e.onset, e.offset, e.eventClass.label, e.confidence,
-                                     e.levelDB, e.explanation, e.receivedMs])
-                return db.changesCount > 0
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, e.id, e.sensor, e.timeMs, e.onset, e.offset, e.eventClass.label, e.confidence,
+                    e.levelDB, e.explanation, e.receivedMs)
+                return !inserted.isEmpty
             case .health(let h):
-                try db.execute(sql: """
+                try await db.execute("""
                     INSERT INTO sensors (id, latitude, longitude, health_json, health_ms) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET health_json = excluded.health_json, health_ms = excluded.health_ms,
                         latitude = COALESCE(excluded.latitude, sensors.latitude),
                         longitude = COALESCE(excluded.longitude, sensors.longitude)
                     WHERE sensors.health_ms IS NULL OR excluded.health_ms >= sensors.health_ms
-                    """, arguments: [h.sensor, h.latitude, h.longitude, h.json, h.timeMs])
+                    """, h.sensor, h.latitude, h.longitude, h.json, h.timeMs)
                 return true
             case .status(let sensor, let online):
-                try db.execute(sql: """
+                try await db.execute("""
                     INSERT INTO sensors (id, online, status_ms) VALUES (?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET online = excluded.online, status_ms = excluded.status_ms
-                    """, arguments: [sensor, online, Int64(Date().timeIntervalSince1970 * 1000)])
+                    """, sensor, online, Self.nowMs())
                 return true
             }
         }
@@ -216,57 +234,60 @@ public final class EventStore: Sendable {
 
     /// Sets a sensor's position (a sensors file): health reports with a
     /// position replace it later.
-    public func place(sensor: String, latitude: Double, longitude: Double) throws {
-        try pool.write { db in
-            try db.execute(sql: """
+    public func place(sensor: String, latitude: Double, longitude: Double) async throws {
+        try await database.write { db in
+            try await db.execute("""
                 INSERT INTO sensors (id, latitude, longitude) VALUES (?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude
-                """, arguments: [sensor, latitude, longitude])
+                """, sensor, latitude, longitude)
         }
     }
 
     // MARK: Queries
 
-    public func events(_ q: EventQuery) throws -> [StoredEvent] {
-        var clauses = [String](), arguments = StatementArguments()
-        if let s = q.sinceMs { clauses.append("e.time_ms >= ?"); _ = arguments.append(contentsOf: [s]) }
-        if let u = q.untilMs { clauses.append("e.time_ms < ?"); _ = arguments.append(contentsOf: [u]) }
-        if let c = q.eventClass { clauses.append("e.class = ?"); _ = arguments.append(contentsOf: [c.label]) }
-        if let s = q.sensor { clauses.append("e.sensor = ?"); _ = arguments.append(contentsOf: [s]) }
+    public func events(_ q: EventQuery) async throws -> [StoredEvent] {
+        var clauses = [String](), arguments = [SQLValue]()
+        if let s = q.sinceMs { clauses.append("e.time_ms >= ?"); arguments.append(s.sqlValue) }
+        if let u = q.untilMs { clauses.append("e.time_ms < ?"); arguments.append(u.sqlValue) }
+        if let c = q.eventClass { clauses.append("e.class = ?"); arguments.append(c.label.sqlValue) }
+        if let s = q.sensor { clauses.append("e.sensor = ?"); arguments.append(s.sqlValue) }
         if let (w, s, e, n) = q.bbox {
             clauses.append("p.longitude BETWEEN ? AND ? AND p.latitude BETWEEN ? AND ?")
-            _ = arguments.append(contentsOf: [w, e, s, n])
+            arguments += [w, e, s, n].map(\.sqlValue)
         }
         if let a = q.after {
             clauses.append("(e.time_ms < ? OR (e.time_ms = ? AND e.id < ?))")
-            _ = arguments.append(contentsOf: [a.timeMs, a.timeMs, a.id])
+            arguments += [a.timeMs.sqlValue, a.timeMs.sqlValue, a.id.sqlValue]
         }
-        _ = arguments.append(contentsOf: [q.limit])
+        arguments.append(q.limit.sqlValue)
         let sql = """
             SELECT e.* FROM events e \(q.bbox == nil ? "" : "JOIN sensors p ON p.id = e.sensor")
             \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
             ORDER BY e.time_ms DESC, e.id DESC LIMIT ?
             """
-        return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                StoredEvent(id: row["id"], sensor: row["sensor"], timeMs: row["time_ms"], onset: row["onset"],
-                            offset: row["offset"], eventClass: EventClass(rawValue: row["class"]) ?? .gunshot,
-                            confidence: row["confidence"], levelDB: row["level_db"], explanation: row["explanation"],
-                            receivedMs: row["received_ms"])
+        let bound = arguments
+        return try await database.read { db in
+            try await db.query(sql, bound).map { row in
+                StoredEvent(id: try row.text("id"), sensor: try row.text("sensor"), timeMs: try row.integer("time_ms"),
+                            onset: try row.real("onset"), offset: try row.real("offset"),
+                            eventClass: EventClass(rawValue: try row.text("class")) ?? .gunshot,
+                            confidence: try row.real("confidence"), levelDB: try row.real("level_db"),
+                            explanation: try row.optionalText("explanation"), receivedMs: try row.integer("received_ms"))
             }
         }
     }
 
-    public func eventCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    public func eventCount() async throws -> Int {
+        try await database.read { db in try await db.count("SELECT COUNT(*) FROM events") }
     }
 
-    public func sensors() throws -> [SensorState] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sensors ORDER BY id").map { row in
-                SensorState(id: row["id"], latitude: row["latitude"], longitude: row["longitude"],
-                            online: row["online"], statusMs: row["status_ms"], healthJSON: row["health_json"],
-                            healthMs: row["health_ms"])
+    public func sensors() async throws -> [SensorState] {
+        try await database.read { db in
+            try await db.query("SELECT * FROM sensors ORDER BY id").map { row in
+                SensorState(id: try row.text("id"), latitude: try row.optionalReal("latitude"),
+                            longitude: try row.optionalReal("longitude"), online: try row.optionalInteger("online").map { $0 != 0 },
+                            statusMs: try row.optionalInteger("status_ms"), healthJSON: try row.optionalText("health_json"),
+                            healthMs: try row.optionalInteger("health_ms"))
             }
         }
     }
@@ -275,68 +296,68 @@ public final class EventStore: Sendable {
 
     /// Records an operator's verdict on an event (a later review replaces it;
     /// the audit log keeps every one). False when there is no such event.
-    public func review(eventID: String, verdict: Verdict, note: String?, reviewer: String) throws -> Bool {
+    public func review(eventID: String, verdict: Verdict, note: String?, reviewer: String) async throws -> Bool {
         let now = Self.nowMs()
-        return try pool.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE id = ?", arguments: [eventID]) ?? 0 > 0 else {
-                return false
-            }
-            try db.execute(sql: """
+        return try await database.write { db in
+            guard try await db.count("SELECT COUNT(*) FROM events WHERE id = ?", eventID) > 0 else { return false }
+            try await db.execute("""
                 INSERT INTO reviews (event_id, verdict, note, reviewer, at_ms) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (event_id) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
                     reviewer = excluded.reviewer, at_ms = excluded.at_ms
-                """, arguments: [eventID, verdict.rawValue, note, reviewer, now])
-            try Self.audit(db, at: now, who: reviewer, action: "review", detail: "\(eventID): \(verdict.rawValue)")
+                """, eventID, verdict.rawValue, note, reviewer, now)
+            try await Self.audit(db, at: now, who: reviewer, action: "review", detail: "\(eventID): \(verdict.rawValue)")
             return true
         }
     }
 
-    /// The review of each of `ids` that has one.
-    public func reviews(of ids: [String]) throws -> [String: Review] {
-        guard !ids.isEmpty else { return [:] }
-        return try pool.read { db in
-            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            var out = [String: Review]()
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM reviews WHERE event_id IN (\(marks))",
-                                        arguments: StatementArguments(ids)) {
-                guard let verdict = Verdict(rawValue: row["verdict"]) else { continue }
-                out[row["event_id"]] = Review(verdict: verdict, note: row["note"], reviewer: row["reviewer"], atMs: row["at_ms"])
+    /// The review of each of `ids` that has one (asked 500 ids at a time).
+    public func reviews(of ids: [String]) async throws -> [String: Review] {
+        var out = [String: Review]()
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(ids.count, start + 500)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try await database.read { db in
+                try await db.query("SELECT * FROM reviews WHERE event_id IN (\(marks))", chunk.map(\.sqlValue))
             }
-            return out
+            for row in rows {
+                guard let verdict = Verdict(rawValue: try row.text("verdict")) else { continue }
+                out[try row.text("event_id")] = Review(verdict: verdict, note: try row.optionalText("note"),
+                                                       reviewer: try row.text("reviewer"), atMs: try row.integer("at_ms"))
+            }
         }
+        return out
     }
 
     /// Deletes the events (and their reviews) older than `days` days; returns how many.
     @discardableResult
-    public func applyRetention(days: Int, nowMs: Int64 = EventStore.nowMs()) throws -> Int {
+    public func applyRetention(days: Int, nowMs: Int64 = EventStore.nowMs()) async throws -> Int {
         let cutoff = nowMs - Int64(days) * 86_400_000
-        return try pool.write { db in
-            try db.execute(sql: "DELETE FROM reviews WHERE event_id IN (SELECT id FROM events WHERE time_ms < ?)", arguments: [cutoff])
-            try db.execute(sql: "DELETE FROM events WHERE time_ms < ?", arguments: [cutoff])
-            let deleted = db.changesCount
-            if deleted > 0 {
-                try Self.audit(db, at: nowMs, who: "retention", action: "delete",
-                               detail: "\(deleted) event(s) older than \(days) days (before \(utcTimestamp(milliseconds: cutoff)))")
-            }
+        return try await database.write { db in
+            let deleted = try await db.count("SELECT COUNT(*) FROM events WHERE time_ms < ?", cutoff)
+            guard deleted > 0 else { return 0 }
+            try await db.execute("DELETE FROM reviews WHERE event_id IN (SELECT id FROM events WHERE time_ms < ?)", cutoff)
+            try await db.execute("DELETE FROM events WHERE time_ms < ?", cutoff)
+            try await Self.audit(db, at: nowMs, who: "retention", action: "delete",
+                                 detail: "\(deleted) event(s) older than \(days) days (before \(utcTimestamp(milliseconds: cutoff)))")
             return deleted
         }
     }
 
     /// Adds a line to the audit log (logins, reviews, exports, deletions, tokens).
-    public func audit(who: String, action: String, detail: String) throws {
-        try pool.write { db in try Self.audit(db, at: Self.nowMs(), who: who, action: action, detail: detail) }
+    public func audit(who: String, action: String, detail: String) async throws {
+        try await database.write { db in try await Self.audit(db, at: Self.nowMs(), who: who, action: action, detail: detail) }
     }
 
-    static func audit(_ db: Database, at: Int64, who: String, action: String, detail: String) throws {
-        try db.execute(sql: "INSERT INTO audit (at_ms, who, action, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [at, who, action, detail])
+    static func audit(_ db: any SQLExecutor, at: Int64, who: String, action: String, detail: String) async throws {
+        try await db.execute("INSERT INTO audit (at_ms, who, action, detail) VALUES (?, ?, ?, ?)", at, who, action, detail)
     }
 
     /// The audit log, newest first.
-    public func auditLog(limit: Int = 100) throws -> [(atMs: Int64, who: String, action: String, detail: String)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                ($0["at_ms"], $0["who"], $0["action"], $0["detail"])
+    public func auditLog(limit: Int = 100) async throws -> [AuditEntry] {
+        try await database.read { db in
+            try await db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", limit).map {
+                AuditEntry(atMs: try $0.integer("at_ms"), who: try $0.text("who"), action: try $0.text("action"),
+                           detail: try $0.text("detail"))
             }
         }
     }
@@ -344,30 +365,30 @@ public final class EventStore: Sendable {
     // MARK: Statistics
 
     /// Events per UTC day, sensor and class in [since, until).
-    public func countsPerDay(sinceMs: Int64, untilMs: Int64) throws -> [(day: String, sensor: String, eventClass: String, count: Int)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
+    public func countsPerDay(sinceMs: Int64, untilMs: Int64) async throws -> [DayCount] {
+        try await database.read { db in
+            try await db.query("""
                 SELECT time_ms / 86400000 AS day, sensor, class, COUNT(*) AS n FROM events
-                WHERE time_ms >= ? AND time_ms < ? GROUP BY day, sensor, class ORDER BY day, sensor, class
-                """, arguments: [sinceMs, untilMs]).map { row in
-                let day: Int64 = row["day"]
-                return (String(utcTimestamp(milliseconds: day * 86_400_000).prefix(10)), row["sensor"], row["class"], row["n"])
+                WHERE time_ms >= ? AND time_ms < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """, sinceMs, untilMs).map { row in
+                DayCount(day: String(utcTimestamp(milliseconds: try row.integer("day") * 86_400_000).prefix(10)),
+                         sensor: try row.text("sensor"), eventClass: try row.text("class"), count: Int(try row.integer("n")))
             }
         }
     }
 
     /// Reviews per verdict of the events in [since, until), and the events not reviewed.
-    public func reviewOutcomes(sinceMs: Int64, untilMs: Int64) throws -> [String: Int] {
-        try pool.read { db in
-            var out = Dictionary(uniqueKeysWithValues: (Verdict.allCases.map(\.rawValue) + ["unreviewed"]).map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: """
+    public func reviewOutcomes(sinceMs: Int64, untilMs: Int64) async throws -> [String: Int] {
+        let rows = try await database.read { db in
+            try await db.query("""
                 SELECT COALESCE(r.verdict, 'unreviewed') AS verdict, COUNT(*) AS n FROM events e
                 LEFT JOIN reviews r ON r.event_id = e.id WHERE e.time_ms >= ? AND e.time_ms < ? GROUP BY 1
-                """, arguments: [sinceMs, untilMs]) {
-                out[row["verdict"]] = row["n"]
-            }
-            return out
+                """, sinceMs, untilMs)
         }
+        var out = [String: Int]()
+        for key in Verdict.allCases.map(\.rawValue) + ["unreviewed"] { out[key] = 0 }
+        for row in rows { out[try row.text("verdict")] = Int(try row.integer("n")) }
+        return out
     }
 
     public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -377,87 +398,113 @@ public final class EventStore: Sendable {
     /// Makes a bearer token for `name` with `role`: returns the token, of
     /// which only the SHA-256 is stored (the token is 32 random bytes: a hash
     /// that fast is safe for it; passwords get a slow one).
-    public func addToken(name: String, role: Role) throws -> String {
+    public func addToken(name: String, role: Role, by who: String = "admin") async throws -> String {
+        guard !name.isEmpty, name.utf8.count <= 100 else { throw StoreError("a token's name is 1 to 100 bytes") }
         let token = Self.randomSecret(prefix: "tp_")
-        let hash = Self.hash(token)
-        try grant(table: "tokens", kind: "token", name: name, role: role, secret: ("hash", hash))
+        try await grant(table: "tokens", kind: "token", name: name, role: role, secret: ("hash", Self.hash(token)), by: who)
         return token
     }
 
     /// The role of a bearer token, or nil for a token nobody issued.
-    public func role(forToken token: String) throws -> (name: String, role: Role)? {
+    public func role(forToken token: String) async throws -> (name: String, role: Role)? {
         guard token.utf8.count <= 200 else { return nil }
         let hash = Self.hash(token)
-        return try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT name, role FROM tokens WHERE hash = ?", arguments: [hash]),
-                  let role = Role(rawValue: row["role"]) else { return nil }
-            return (row["name"], role)
-        }
+        let rows = try await database.read { db in try await db.query("SELECT name, role FROM tokens WHERE hash = ?", hash) }
+        guard let row = rows.first, let role = Role(rawValue: try row.text("role")) else { return nil }
+        return (try row.text("name"), role)
     }
 
     // MARK: Users and sessions
 
     /// Adds an operator's login; the password is kept as a bcrypt hash (cost 12, salted).
-    public func addUser(name: String, password: String, role: Role, cost: UInt8 = 12) throws {
+    public func addUser(name: String, password: String, role: Role, cost: UInt8 = 12, by who: String = "admin") async throws {
         guard !name.isEmpty, name.utf8.count <= 100 else { throw StoreError("a user name is 1 to 100 bytes") }
         guard password.count >= 10, password.utf8.count <= 72 else {
             throw StoreError("a password is at least 10 characters and at most 72 bytes (bcrypt reads no more)")
         }
         let hashed = Bcrypt.hash(password, cost: cost)
-        try grant(table: "users", kind: "user", name: name, role: role, secret: ("password_hash", hashed))
+        try await grant(table: "users", kind: "user", name: name, role: role, secret: ("password_hash", hashed), by: who)
     }
 
     /// Adds a token or a user (`table`) named `name` with `role` and its hashed
     /// secret (column, value), unless the name is taken; audited.
-    private func grant(table: String, kind: String, name: String, role: Role, secret: (column: String, value: String)) throws {
-        try pool.write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE name = ?", arguments: [name]) ?? 0 > 0 {
-                throw StoreError("a \(kind) named \(name) exists already")
+    private func grant(table: String, kind: String, name: String, role: Role, secret: (column: String, value: String),
+                       by who: String) async throws {
+        try await database.write { db in
+            if try await db.count("SELECT COUNT(*) FROM \(table) WHERE name = ?", name) > 0 {
+                throw NameTaken(description: "a \(kind) named \(name) exists already")
             }
             let now = Self.nowMs()
-            try db.execute(sql: "INSERT INTO \(table) (name, \(secret.column), role, created_ms) VALUES (?, ?, ?, ?)",
-                           arguments: [name, secret.value, role.rawValue, now])
-            try Self.audit(db, at: now, who: "admin", action: kind, detail: "added \(name) (\(role.rawValue))")
+            try await db.execute("INSERT INTO \(table) (name, \(secret.column), role, created_ms) VALUES (?, ?, ?, ?)",
+                                 name, secret.value, role.rawValue, now)
+            try await Self.audit(db, at: now, who: who, action: kind, detail: "added \(name) (\(role.rawValue))")
+        }
+    }
+
+    /// Who may come in: each token's and each user's name, role and when it was made (no secret).
+    public func grants() async throws -> (tokens: [GrantEntry], users: [GrantEntry]) {
+        func list(_ table: String) async throws -> [GrantEntry] {
+            try await database.read { db in
+                try await db.query("SELECT name, role, created_ms FROM \(table) ORDER BY name").map {
+                    GrantEntry(name: try $0.text("name"), role: Role(rawValue: try $0.text("role")) ?? .viewer,
+                               createdMs: try $0.integer("created_ms"))
+                }
+            }
+        }
+        return (try await list("tokens"), try await list("users"))
+    }
+
+    /// Revokes a token, or removes a user and ends their sessions; audited. False when there is no such name.
+    public func revoke(token: Bool, name: String, by who: String) async throws -> Bool {
+        let (table, kind) = token ? ("tokens", "token") : ("users", "user")
+        return try await database.write { db in
+            guard try await db.count("SELECT COUNT(*) FROM \(table) WHERE name = ?", name) > 0 else { return false }
+            if !token { try await db.execute("DELETE FROM sessions WHERE \"user\" = ?", name) }
+            try await db.execute("DELETE FROM \(table) WHERE name = ?", name)
+            try await Self.audit(db, at: Self.nowMs(), who: who, action: kind, detail: "revoked \(name)")
+            return true
         }
     }
 
     /// A new session for `name` if `password` is theirs (the session id is
     /// returned once; its SHA-256 is stored), nil otherwise. Both outcomes go
     /// into the audit log.
-    public func login(name: String, password: String, hours: Int = 12) throws -> String? {
-        let stored = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT password_hash FROM users WHERE name = ?", arguments: [name])
-        }
-        let hash: String? = stored?["password_hash"]
+    public func login(name: String, password: String, hours: Int = 12) async throws -> String? {
+        let rows = try await database.read { db in try await db.query("SELECT password_hash FROM users WHERE name = ?", name) }
+        let hash = try rows.first?.text("password_hash")
         let valid = password.utf8.count <= 72 && hash.map { Bcrypt.verify(password, hash: $0) } == true
         let now = Self.nowMs()
         guard valid else {
-            try pool.write { db in try Self.audit(db, at: now, who: name, action: "login", detail: "refused") }
+            try await database.write { db in try await Self.audit(db, at: now, who: name, action: "login", detail: "refused") }
             return nil
         }
         let session = Self.randomSecret(prefix: "ts_")
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_ms < ?", arguments: [now])
-            try db.execute(sql: "INSERT INTO sessions (hash, user, expires_ms) VALUES (?, ?, ?)",
-                           arguments: [Self.hash(session), name, now + Int64(hours) * 3_600_000])
-            try Self.audit(db, at: now, who: name, action: "login", detail: "session of \(hours) h")
+        let hashed = Self.hash(session)
+        try await database.write { db in
+            try await db.execute("DELETE FROM sessions WHERE expires_ms < ?", now)
+            try await db.execute("INSERT INTO sessions (hash, \"user\", expires_ms) VALUES (?, ?, ?)",
+                                 hashed, name, now + Int64(hours) * 3_600_000)
+            try await Self.audit(db, at: now, who: name, action: "login", detail: "session of \(hours) h")
         }
         return session
     }
 
     /// The user and role of a live session, or nil.
-    public func user(forSession session: String) throws -> (name: String, role: Role)? {
+    public func user(forSession session: String) async throws -> (name: String, role: Role)? {
         guard session.utf8.count <= 200 else { return nil }
-        return try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user WHERE s.hash = ? AND s.expires_ms >= ?
-                """, arguments: [Self.hash(session), Self.nowMs()]), let role = Role(rawValue: row["role"]) else { return nil }
-            return (row["name"], role)
+        let hash = Self.hash(session), now = Self.nowMs()
+        let rows = try await database.read { db in
+            try await db.query("""
+                SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s."user" WHERE s.hash = ? AND s.expires_ms >= ?
+                """, hash, now)
         }
+        guard let row = rows.first, let role = Role(rawValue: try row.text("role")) else { return nil }
+        return (try row.text("name"), role)
     }
 
-    public func logout(session: String) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE hash = ?", arguments: [Self.hash(session)]) }
+    public func logout(session: String) async throws {
+        let hash = Self.hash(session)
+        try await database.write { db in try await db.execute("DELETE FROM sessions WHERE hash = ?", hash) }
     }
 
     /// 32 random bytes in hex after `prefix` (the system's generator: getrandom on Linux).
@@ -469,6 +516,32 @@ public final class EventStore: Sendable {
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Array(token.utf8)).map { String($0, radix: 16).leftPadded(2) }.joined()
     }
+}
+
+public struct AuditEntry: Sendable, Equatable {
+    public var atMs: Int64
+    public var who: String
+    public var action: String
+    public var detail: String
+}
+
+/// A token or a user as an admin sees it.
+public struct GrantEntry: Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    public var createdMs: Int64
+}
+
+/// A token or user name that is taken (HTTP 409).
+public struct NameTaken: Error, CustomStringConvertible {
+    public var description: String
+}
+
+public struct DayCount: Sendable, Equatable {
+    public var day: String
+    public var sensor: String
+    public var eventClass: String
+    public var count: Int
 }
 
 public struct StoreError: Error, CustomStringConvertible {

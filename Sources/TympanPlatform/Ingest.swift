@@ -158,7 +158,7 @@ public final class Ingest: @unchecked Sendable {
         var delay = 0.1
         while true {
             do {
-                let stored = try store.store(parsed)
+                let stored = try waitFor { [store] in try await store.store(parsed) }
                 let took = monotonicSeconds() - began
                 state.withLock { s in
                     s.commits.add(took)
@@ -181,6 +181,21 @@ public final class Ingest: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Runs `work` on the concurrency pool and waits for it: for the ingest's own
+/// thread (never a thread of the pool, which must not block).
+func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    let outcome = Mutex<Result<T, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let result: Result<T, any Error>
+        do { result = .success(try await work()) } catch { result = .failure(error) }
+        outcome.withLock { $0 = result }
+        done.signal()
+    }
+    done.wait()
+    return try outcome.withLock { $0! }.get()
 }
 
 func monotonicSeconds() -> Double {

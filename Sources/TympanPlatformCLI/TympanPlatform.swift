@@ -13,15 +13,17 @@ struct TympanPlatformCommand: AsyncParsableCommand {
         subcommands: [Serve.self, Events.self, Token.self, User.self])
 }
 
-/// `--database sqlite:PATH` (a path alone is read as SQLite too).
-func openStore(_ url: String) throws -> EventStore {
-    if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-        throw ValidationError("--database \(url): PostgreSQL is not built yet; use sqlite:PATH")
+/// `--database sqlite:PATH` (a path alone is read as SQLite too) or `postgres://…`.
+func openStore(_ url: String) async throws -> EventStore {
+    do {
+        return try await EventStore.open(url)
+    } catch let error as StoreError {
+        throw ValidationError(error.description)
     }
-    let path = url.hasPrefix("sqlite:") ? String(url.dropFirst(7)) : url
-    guard !path.isEmpty else { throw ValidationError("--database sqlite:PATH needs a path") }
-    return try EventStore(path: path)
 }
+
+/// The `--database` help, one text for every command.
+let databaseHelp: ArgumentHelp = "sqlite:PATH (one file, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]."
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +37,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "The broker: mqtt://HOST[:PORT] or mqtts://HOST[:PORT].")
     var broker: String
-    @Option(help: "Where events are stored: sqlite:PATH.")
+    @Option(help: databaseHelp)
     var database: String = "sqlite:tympan-platform.sqlite"
     @Option(help: "HOST:PORT the HTTP API listens on.")
     var http: String = "127.0.0.1:8080"
@@ -59,7 +61,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--http \(http) is not HOST:PORT")
         }
         guard (1...36_500).contains(retentionDays) else { throw ValidationError("--retention-days \(retentionDays): 1...36500") }
-        let store = try openStore(database)
+        let store = try await openStore(database)
         var settings = IngestSettings(broker: address)
         settings.clientID = clientID
         settings.shareGroup = shareGroup
@@ -76,7 +78,7 @@ struct Serve: AsyncParsableCommand {
         let retention = Task {
             while !Task.isCancelled {
                 do {
-                    let deleted = try store.applyRetention(days: days)
+                    let deleted = try await store.applyRetention(days: days)
                     if deleted > 0 { platformLog("retention: deleted \(deleted) event(s) older than \(days) days") }
                 } catch {
                     platformLog("retention: \(error)")
@@ -103,7 +105,7 @@ struct Grant: ParsableArguments {
     var name: String
     @Option(help: "viewer (reads), operator (also reviews) or admin (also manages users and tokens).")
     var role: String
-    @Option(help: "sqlite:PATH")
+    @Option(help: databaseHelp)
     var database: String = "sqlite:tympan-platform.sqlite"
 
     func checkedRole() throws -> Role {
@@ -112,54 +114,56 @@ struct Grant: ParsableArguments {
     }
 }
 
-struct Token: ParsableCommand {
+struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Bearer tokens for the HTTP API.", subcommands: [Add.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a token; print it once (only its SHA-256 is stored).")
         @OptionGroup var grant: Grant
 
-        func run() throws {
+        func run() async throws {
             let role = try grant.checkedRole()
-            print(try openStore(grant.database).addToken(name: grant.name, role: role))
+            let store = try await openStore(grant.database)
+            print(try await store.addToken(name: grant.name, role: role))
         }
     }
 }
 
-struct User: ParsableCommand {
+struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Operators' logins for the web page.", subcommands: [Add.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user; the password is read from standard input (one line) and kept as a bcrypt hash.")
         @OptionGroup var grant: Grant
 
-        func run() throws {
+        func run() async throws {
             let role = try grant.checkedRole()
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
-            try openStore(grant.database).addUser(name: grant.name, password: password, role: role)
+            let store = try await openStore(grant.database)
+            try await store.addUser(name: grant.name, password: password, role: role)
             print("added \(grant.name) (\(role.rawValue))")
         }
     }
 }
 
-struct Events: ParsableCommand {
+struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the stored events, newest first, one JSON record a line (an export: written to the audit log).")
-    @Option(help: "sqlite:PATH")
+    @Option(help: databaseHelp)
     var database: String = "sqlite:tympan-platform.sqlite"
     @Option(help: "At most this many events (1...1000000).")
     var limit: Int = 1000
 
-    func run() throws {
+    func run() async throws {
         guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit \(limit): 1...1000000") }
-        let store = try openStore(database)
+        let store = try await openStore(database)
         var query = EventQuery()
         query.limit = limit
-        let events = try store.events(query)
-        let reviews = try store.reviews(of: events.map(\.id))
+        let events = try await store.events(query)
+        let reviews = try await store.reviews(of: events.map(\.id))
         for e in events { print(e.json(review: reviews[e.id])) }
-        try store.audit(who: "command line", action: "export", detail: "tympan-platform events, \(events.count) event(s)")
+        try await store.audit(who: "command line", action: "export", detail: "tympan-platform events, \(events.count) event(s)")
     }
 }

@@ -4,128 +4,121 @@ import TestSupport
 import Tympan
 @testable import TympanPlatform
 
-/// A fresh SQLite file in a folder of its own (removed by `remove`).
-func temporaryDatabase() -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tympan-platform-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder.appendingPathComponent("events.sqlite").path
-}
-
-func remove(_ database: String) {
-    try? FileManager.default.removeItem(atPath: (database as NSString).deletingLastPathComponent)
-}
-
 func storedEvent(_ id: String, sensor: String = "pole-1", timeMs: Int64, eventClass: EventClass = .scream) -> StoredEvent {
     StoredEvent(id: id, sensor: sensor, timeMs: timeMs, onset: 1, offset: 2, eventClass: eventClass, confidence: 0.8,
                 levelDB: -30, receivedMs: timeMs + 5)
 }
 
 @Suite struct EventStoreTests {
-    @Test("An event id stored twice is stored once, and a reopened database keeps it")
-    func idempotent() throws {
-        let path = temporaryDatabase()
-        defer { remove(path) }
-        let store = try EventStore(path: path)
-        let e = storedEvent("a-1", timeMs: 1000)
-        #expect(try store.store(.event(e)) == true)
-        var changed = e
-        changed.confidence = 0.1  // a duplicate delivery changes nothing
-        #expect(try store.store(.event(changed)) == false)
-        #expect(try store.eventCount() == 1)
-        let again = try EventStore(path: path)
-        #expect(try again.events(EventQuery()) == [e])
-        #expect(try again.appliedMigrations() == EventStore.migrator.migrations)
-        #expect(EventStore.migrator.migrations.first == "v1: events, sensors, tokens")
-    }
-
-    @Test("Pages by cursor return every event once, newest first, also when times tie")
-    func pages() throws {
-        let path = temporaryDatabase()
-        defer { remove(path) }
-        let store = try EventStore(path: path)
-        var random = SplitMix(seed: 11)
-        var all = [StoredEvent]()
-        for i in 0..<257 {
-            let e = storedEvent("e\(i)", sensor: "pole-\(i % 3)", timeMs: Int64(random.next() % 40) * 1000,
-                                eventClass: EventClass.allCases[i % EventClass.allCases.count])
-            all.append(e)
-            try store.store(.event(e))
+    @Test("An event id stored twice is stored once, and a reopened database keeps it", arguments: TestDatabase.available)
+    func idempotent(_ kind: TestDatabase) async throws {
+        try await kind.withStore { store, scratch in
+            let e = storedEvent("a-1", timeMs: 1000)
+            #expect(try await store.store(.event(e)) == true)
+            var changed = e
+            changed.confidence = 0.1  // a duplicate delivery changes nothing
+            #expect(try await store.store(.event(changed)) == false)
+            #expect(try await store.eventCount() == 1)
+            let again = try await EventStore.open(scratch.url)
+            #expect(try await again.events(EventQuery()) == [e])
+            #expect(try await again.appliedMigrations() == EventStore.migrations.map(\.name))
+            #expect(EventStore.migrations.first?.name == "v1: events, sensors, tokens")
+            await again.close()
         }
-        var query = EventQuery()
-        query.limit = 10
-        var seen = [StoredEvent]()
-        while true {
-            let page = try store.events(query)
-            seen += page
-            guard page.count == query.limit, let last = page.last else { break }
-            query.after = EventCursor(timeMs: last.timeMs, id: last.id)
+    }
+
+    @Test("Pages by cursor return every event once, newest first, also when times tie", arguments: TestDatabase.available)
+    func pages(_ kind: TestDatabase) async throws {
+        try await kind.withStore { store, scratch in
+            var random = SplitMix(seed: 11)
+            var all = [StoredEvent]()
+            for i in 0..<257 {
+                let e = storedEvent("e\(i)", sensor: "pole-\(i % 3)", timeMs: Int64(random.next() % 40) * 1000,
+                                    eventClass: EventClass.allCases[i % EventClass.allCases.count])
+                all.append(e)
+                try await store.store(.event(e))
+            }
+            var query = EventQuery()
+            query.limit = 10
+            var seen = [StoredEvent]()
+            while true {
+                let page = try await store.events(query)
+                seen += page
+                guard page.count == query.limit, let last = page.last else { break }
+                query.after = EventCursor(timeMs: last.timeMs, id: last.id)
+            }
+            let expected = all.sorted { ($0.timeMs, $0.id) > ($1.timeMs, $1.id) }
+            #expect(seen == expected)
+            var filtered = EventQuery()
+            filtered.limit = 1000
+            filtered.eventClass = .drill
+            filtered.sensor = "pole-1"
+            filtered.sinceMs = 10_000
+            filtered.untilMs = 30_000
+            #expect(try await store.events(filtered) == expected.filter {
+                $0.eventClass == .drill && $0.sensor == "pole-1" && $0.timeMs >= 10_000 && $0.timeMs < 30_000
+            })
         }
-        let expected = all.sorted { ($0.timeMs, $0.id) > ($1.timeMs, $1.id) }
-        #expect(seen == expected)
-        var filtered = EventQuery()
-        filtered.limit = 1000
-        filtered.eventClass = .drill
-        filtered.sensor = "pole-1"
-        filtered.sinceMs = 10_000
-        filtered.untilMs = 30_000
-        #expect(try store.events(filtered) == expected.filter {
-            $0.eventClass == .drill && $0.sensor == "pole-1" && $0.timeMs >= 10_000 && $0.timeMs < 30_000
-        })
     }
 
-    @Test("Positions come from health reports (or a sensors file); a bounding box selects by them")
-    func positions() throws {
-        let path = temporaryDatabase()
-        defer { remove(path) }
-        let store = try EventStore(path: path)
-        try store.store(.event(storedEvent("in", sensor: "north", timeMs: 1)))
-        try store.store(.event(storedEvent("out", sensor: "south", timeMs: 2)))
-        try store.store(.event(storedEvent("nowhere", sensor: "unplaced", timeMs: 3)))
-        let health = #"{"sensor":"north","time":"2026-12-03T01:00:00Z","latitude":52.5,"longitude":13.4}"#
-        try store.store(try SensorMessage.parse(topic: "tympan/north/health", payload: Array(health.utf8), receivedMs: 0))
-        try store.place(sensor: "south", latitude: 48.1, longitude: 11.6)
-        try store.store(.status(sensor: "north", online: true))
-        var q = EventQuery()
-        q.bbox = (13, 52, 14, 53)
-        #expect(try store.events(q).map(\.id) == ["in"])
-        let sensors = try store.sensors()
-        #expect(sensors.map(\.id) == ["north", "south", "unplaced"])
-        #expect(sensors[0].online == true && sensors[0].latitude == 52.5 && sensors[0].healthJSON == health)
-        #expect(sensors[1].online == nil && sensors[1].longitude == 11.6)
+    @Test("Positions come from health reports (or a sensors file); a bounding box selects by them", arguments: TestDatabase.available)
+    func positions(_ kind: TestDatabase) async throws {
+        try await kind.withStore { store, scratch in
+            try await store.store(.event(storedEvent("in", sensor: "north", timeMs: 1)))
+            try await store.store(.event(storedEvent("out", sensor: "south", timeMs: 2)))
+            try await store.store(.event(storedEvent("nowhere", sensor: "unplaced", timeMs: 3)))
+            let health = #"{"sensor":"north","time":"2026-12-03T01:00:00Z","latitude":52.5,"longitude":13.4}"#
+            try await store.store(try SensorMessage.parse(topic: "tympan/north/health", payload: Array(health.utf8), receivedMs: 0))
+            try await store.place(sensor: "south", latitude: 48.1, longitude: 11.6)
+            try await store.store(.status(sensor: "north", online: true))
+            var q = EventQuery()
+            q.bbox = (13, 52, 14, 53)
+            #expect(try await store.events(q).map(\.id) == ["in"])
+            let sensors = try await store.sensors()
+            #expect(sensors.map(\.id) == ["north", "south", "unplaced"])
+            #expect(sensors[0].online == true && sensors[0].latitude == 52.5 && sensors[0].healthJSON == health)
+            #expect(sensors[1].online == nil && sensors[1].longitude == 11.6)
+        }
     }
 
-    @Test("A token is shown once and stored as its SHA-256: the store knows its role, not the token")
-    func tokens() throws {
-        let path = temporaryDatabase()
-        defer { remove(path) }
-        let store = try EventStore(path: path)
-        let token = try store.addToken(name: "desk", role: .operator)
-        #expect(token.hasPrefix("tp_") && token.count == 67)
-        #expect(try store.role(forToken: token)?.role == .operator)
-        #expect(try store.role(forToken: token + "x") == nil)
-        #expect(throws: StoreError.self) { try store.addToken(name: "desk", role: .viewer) }
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
-        #expect(bytes.range(of: Data(token.utf8)) == nil)
+    @Test("A token is shown once and stored as its SHA-256: the store knows its role, not the token", arguments: TestDatabase.available)
+    func tokens(_ kind: TestDatabase) async throws {
+        try await kind.withStore { store, scratch in
+            let token = try await store.addToken(name: "desk", role: .operator)
+            #expect(token.hasPrefix("tp_") && token.count == 67)
+            #expect(try await store.role(forToken: token)?.role == .operator)
+            #expect(try await store.role(forToken: token + "x") == nil)
+            await #expect(throws: NameTaken.self) { try await store.addToken(name: "desk", role: .viewer) }
+            if let path = scratch.sqlitePath {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+                #expect(bytes.range(of: Data(token.utf8)) == nil)
+            } else {
+                // Every text the database holds for tokens and the audit: the token is in none of them.
+                let held = try await store.database.read { db in
+                    try await db.query("SELECT hash || name || role AS t FROM tokens UNION ALL SELECT detail FROM audit")
+                }
+                #expect(held.count == 2 && held.allSatisfy { !"\($0.values)".contains(token) })
+            }
+        }
     }
 }
 
 @Suite struct RetentionTests {
-    @Test("Retention deletes the events older than its days, with their reviews, and the audit log says so")
-    func retention() throws {
-        let path = temporaryDatabase()
-        defer { remove(path) }
-        let store = try EventStore(path: path)
-        let day: Int64 = 86_400_000, now: Int64 = 2_000 * 86_400_000
-        for (i, age) in [0, 10, 89, 91, 400].enumerated() {
-            try store.store(.event(storedEvent("e\(i)", timeMs: now - Int64(age) * day)))
+    @Test("Retention deletes the events older than its days, with their reviews, and the audit log says so", arguments: TestDatabase.available)
+    func retention(_ kind: TestDatabase) async throws {
+        try await kind.withStore { store, scratch in
+            let day: Int64 = 86_400_000, now: Int64 = 2_000 * 86_400_000
+            for (i, age) in [0, 10, 89, 91, 400].enumerated() {
+                try await store.store(.event(storedEvent("e\(i)", timeMs: now - Int64(age) * day)))
+            }
+            #expect(try await store.review(eventID: "e3", verdict: .falseAlarm, note: nil, reviewer: "op"))
+            #expect(try await store.applyRetention(days: 90, nowMs: now) == 2)
+            #expect(try await store.events(EventQuery()).map(\.id) == ["e0", "e1", "e2"])
+            #expect(try await store.reviews(of: ["e3"]).isEmpty)
+            #expect(try await store.applyRetention(days: 90, nowMs: now) == 0)
+            let log = try await store.auditLog()
+            #expect(log.first?.action == "delete" && log.first?.detail.hasPrefix("2 event(s) older than 90 days") == true)
+            #expect(log.contains { $0.action == "review" && $0.who == "op" && $0.detail == "e3: false_alarm" })
         }
-        #expect(try store.review(eventID: "e3", verdict: .falseAlarm, note: nil, reviewer: "op"))
-        #expect(try store.applyRetention(days: 90, nowMs: now) == 2)
-        #expect(try store.events(EventQuery()).map(\.id) == ["e0", "e1", "e2"])
-        #expect(try store.reviews(of: ["e3"]).isEmpty)
-        #expect(try store.applyRetention(days: 90, nowMs: now) == 0)
-        let log = try store.auditLog()
-        #expect(log.first?.action == "delete" && log.first?.detail.hasPrefix("2 event(s) older than 90 days") == true)
-        #expect(log.contains { $0.action == "review" && $0.who == "op" && $0.detail == "e3: false_alarm" })
     }
 }
