@@ -107,7 +107,7 @@ def main():
             get("/api/events?limit=100")
             quiet.append(time.perf_counter() - t0)
         print(f"ingest: {total} events from {args.sensors} sensors in {elapsed:.2f} s: {total / elapsed:.0f} events/s "
-              f"into SQLite (stored {health['stored']}, duplicates {health['duplicates']}, refused {health['refused']})")
+              f"into {'PostgreSQL' if database.startswith('postgres') else 'SQLite'} (stored {health['stored']}, duplicates {health['duplicates']}, refused {health['refused']})")
         print(f"arrival to commit (the acknowledgement follows): p99 {health['commit_ms_p99']} ms, "
               f"longest {health['commit_ms_max']} ms")
         print(f"GET /api/events?limit=100 during ingest: {len(latencies)} requests, p50 {1e3 * percentile(latencies, .5):.1f} ms, "

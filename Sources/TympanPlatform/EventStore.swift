@@ -198,38 +198,66 @@ public final class EventStore: Sendable {
 
     // MARK: Ingest
 
-    /// Stores a message in one transaction, committed when this returns.
-    /// Returns false for an event whose id is already stored (a second
-    /// delivery: nothing changes).
+    /// Stores a message, committed when this returns. Returns false for an
+    /// event whose id is already stored (a second delivery: nothing changes).
     @discardableResult
     public func store(_ message: SensorMessage) async throws -> Bool {
-        try await database.write { db in
-            switch message {
-            case .event(let e):
-                try await db.execute("INSERT INTO sensors (id) VALUES (?) ON CONFLICT (id) DO NOTHING", e.sensor)
-                let inserted = try await db.query("""
+        try await store([message])[0]
+    }
+
+    /// Stores messages in one transaction, committed when this returns: the
+    /// events in one statement. For each message, false when it is an event
+    /// whose id was stored already.
+    public func store(_ messages: [SensorMessage]) async throws -> [Bool] {
+        let events = messages.compactMap { m -> StoredEvent? in if case .event(let e) = m { e } else { nil } }
+        return try await database.write { db in
+            var inserted = Set<String>()
+            if !events.isEmpty {
+                let sensors = Array(Set(events.map(\.sensor))).sorted()
+                try await db.query("INSERT INTO sensors (id) VALUES \(Self.rows(sensors.count, 1)) ON CONFLICT (id) DO NOTHING",
+                                   sensors.map(\.sqlValue))
+                let values = events.flatMap { e -> [SQLValue] in
+                    [e.id.sqlValue, e.sensor.sqlValue, e.timeMs.sqlValue, e.onset.sqlValue, e.offset.sqlValue,
+                     e.eventClass.label.sqlValue, e.confidence.sqlValue, e.levelDB.sqlValue, e.explanation.sqlValue,
+                     e.receivedMs.sqlValue]
+                }
+                let rows = try await db.query("""
                     INSERT INTO events (id, sensor, time_ms, onset, "offset", class, confidence, level_db, explanation, received_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id
-                    """, e.id, e.sensor, e.timeMs, e.onset, e.offset, e.eventClass.label, e.confidence,
-                    e.levelDB, e.explanation, e.receivedMs)
-                return !inserted.isEmpty
-            case .health(let h):
-                try await db.execute("""
-                    INSERT INTO sensors (id, latitude, longitude, health_json, health_ms) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET health_json = excluded.health_json, health_ms = excluded.health_ms,
-                        latitude = COALESCE(excluded.latitude, sensors.latitude),
-                        longitude = COALESCE(excluded.longitude, sensors.longitude)
-                    WHERE sensors.health_ms IS NULL OR excluded.health_ms >= sensors.health_ms
-                    """, h.sensor, h.latitude, h.longitude, h.json, h.timeMs)
-                return true
-            case .status(let sensor, let online):
-                try await db.execute("""
-                    INSERT INTO sensors (id, online, status_ms) VALUES (?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET online = excluded.online, status_ms = excluded.status_ms
-                    """, sensor, online, Self.nowMs())
-                return true
+                    VALUES \(Self.rows(events.count, 10)) ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, values)
+                inserted = Set(try rows.map { try $0.text("id") })
             }
+            var stored = [Bool]()
+            for message in messages {
+                switch message {
+                case .event(let e):
+                    // An id twice in one batch is stored once: the first takes it.
+                    stored.append(inserted.remove(e.id) != nil)
+                case .health(let h):
+                    try await db.execute("""
+                        INSERT INTO sensors (id, latitude, longitude, health_json, health_ms) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET health_json = excluded.health_json, health_ms = excluded.health_ms,
+                            latitude = COALESCE(excluded.latitude, sensors.latitude),
+                            longitude = COALESCE(excluded.longitude, sensors.longitude)
+                        WHERE sensors.health_ms IS NULL OR excluded.health_ms >= sensors.health_ms
+                        """, h.sensor, h.latitude, h.longitude, h.json, h.timeMs)
+                    stored.append(true)
+                case .status(let sensor, let online):
+                    try await db.execute("""
+                        INSERT INTO sensors (id, online, status_ms) VALUES (?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET online = excluded.online, status_ms = excluded.status_ms
+                        """, sensor, online, Self.nowMs())
+                    stored.append(true)
+                }
+            }
+            return stored
         }
+    }
+
+    /// `(?, ?), (?, ?)`: `count` rows of `width` placeholders.
+    static func rows(_ count: Int, _ width: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: count).joined(separator: ", ")
     }
 
     /// Sets a sensor's position (a sensors file): health reports with a

@@ -110,12 +110,7 @@ public final class Ingest: @unchecked Sendable {
         let client = MQTTSubscriber(
             settings: .init(host: broker.host, port: broker.port, clientID: settings.clientID, username: settings.username,
                             password: settings.password, topics: settings.topics),
-            onMessage: { [unowned self] topic, payload in received(topic: topic, payload: payload) },
-            onOversized: { [unowned self] topic, size in
-                state.withLock { $0.counts.rejected += 1 }
-                platformLog("refused a message on \(topic): \(size) bytes (at most \(SensorMessage.maximumBytes)); not read")
-                return true
-            },
+            onMessages: { [unowned self] deliveries in received(deliveries) },
             onEvent: { [unowned self] event in
                 switch event {
                 case .connected(let sessionPresent):
@@ -143,39 +138,55 @@ public final class Ingest: @unchecked Sendable {
         state.withLock { $0.connected = false }
     }
 
-    /// Parses and stores one message; true when it may be acknowledged.
-    private func received(topic: String, payload: [UInt8]) -> Bool {
+    /// Parses the messages that arrived together and stores them in one
+    /// transaction; true when they may be acknowledged. A message that does
+    /// not parse (or was too large to read) is refused and counted, and
+    /// acknowledged with the rest.
+    private func received(_ deliveries: [MQTTSubscriber.Delivery]) -> Bool {
         let began = monotonicSeconds()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let parsed: SensorMessage
-        do {
-            parsed = try SensorMessage.parse(topic: topic, payload: payload, receivedMs: now)
-        } catch {
-            state.withLock { $0.counts.rejected += 1 }
-            platformLog("refused a message on \(topic): \(error)")
-            return true
+        var parsed = [SensorMessage]()
+        for delivery in deliveries {
+            switch delivery {
+            case .oversized(let topic, let size):
+                state.withLock { $0.counts.rejected += 1 }
+                platformLog("refused a message on \(topic): \(size) bytes (at most \(SensorMessage.maximumBytes)); not read")
+            case .message(let topic, let payload):
+                do {
+                    parsed.append(try SensorMessage.parse(topic: topic, payload: payload, receivedMs: now))
+                } catch {
+                    state.withLock { $0.counts.rejected += 1 }
+                    platformLog("refused a message on \(topic): \(error)")
+                }
+            }
         }
+        guard !parsed.isEmpty else { return true }
         var delay = 0.1
         while true {
             do {
-                let stored = try waitFor { [store] in try await store.store(parsed) }
+                let stored = try waitFor { [store, parsed] in try await store.store(parsed) }
                 let took = monotonicSeconds() - began
                 state.withLock { s in
-                    s.commits.add(took)
-                    switch parsed {
-                    case .event: if stored { s.counts.stored += 1 } else { s.counts.duplicates += 1 }
-                    default: s.counts.other += 1
+                    for (message, new) in zip(parsed, stored) {
+                        s.commits.add(took)
+                        switch message {
+                        case .event: if new { s.counts.stored += 1 } else { s.counts.duplicates += 1 }
+                        default: s.counts.other += 1
+                        }
                     }
                 }
-                if stored, case .event(let e) = parsed { onEvent?(e) }
+                for (message, new) in zip(parsed, stored) where new {
+                    if case .event(let e) = message { onEvent?(e) }
+                }
                 return true
             } catch {
+                let what = parsed.count == 1 ? "a message on \(parsed[0].topic)" : "\(parsed.count) messages (the first on \(parsed[0].topic))"
                 if state.withLock({ $0.stopping }) {
-                    // Not acknowledged either: the broker sends it again to the next run.
-                    platformLog("stopping with a message on \(topic) not stored: \(error)")
+                    // Not acknowledged either: the broker sends them again to the next run.
+                    platformLog("stopping with \(what) not stored: \(error)")
                     return false
                 }
-                platformLog("cannot store a message on \(topic): \(error); trying again in \(delay) s")
+                platformLog("cannot store \(what): \(error); trying again in \(delay) s")
                 usleep(UInt32(delay * 1_000_000))
                 delay = min(delay * 2, 5)
             }
@@ -196,6 +207,17 @@ func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) thro
     }
     done.wait()
     return try outcome.withLock { $0! }.get()
+}
+
+extension SensorMessage {
+    /// The topic it came on.
+    var topic: String {
+        switch self {
+        case .event(let e): return "tympan/\(e.sensor)/events"
+        case .health(let h): return "tympan/\(h.sensor)/health"
+        case .status(let sensor, _): return "tympan/\(sensor)/status"
+        }
+    }
 }
 
 func monotonicSeconds() -> Double {

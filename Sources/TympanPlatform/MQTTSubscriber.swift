@@ -38,23 +38,28 @@ final class MQTTSubscriber: @unchecked Sendable {
     }
 
     let settings: Settings
-    /// Called for each PUBLISH on the client's thread; the PUBACK goes out when
-    /// it returns true. False (the message was not taken): no PUBACK, the
-    /// connection is closed, and the broker sends the message again.
-    let onMessage: @Sendable (_ topic: String, _ payload: [UInt8]) -> Bool
-    /// A PUBLISH larger than `maximumPacket` (topic, size in bytes); its
-    /// payload was not kept. True: acknowledge it.
-    let onOversized: @Sendable (_ topic: String, _ size: Int) -> Bool
+    /// A PUBLISH as it arrived: its payload, or (`oversized`) only its size when
+    /// it was larger than `maximumPacket` and read past.
+    enum Delivery: Sendable {
+        case message(topic: String, payload: [UInt8])
+        case oversized(topic: String, size: Int)
+    }
+
+    /// Called on the client's thread with the PUBLISHes that have arrived
+    /// together (one, or as many as were already in, up to `batch`); their
+    /// PUBACKs go out when it returns true. False (not taken): no PUBACK, the
+    /// connection is closed, and the broker sends them again.
+    let onMessages: @Sendable (_ deliveries: [Delivery]) -> Bool
+    /// The most PUBLISHes handed over at once.
+    let batch = 100
     let onEvent: @Sendable (Event) -> Void
     private let state = Mutex((stopping: false, fd: Int32(-1)))
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    init(settings: Settings, onMessage: @escaping @Sendable (String, [UInt8]) -> Bool,
-         onOversized: @escaping @Sendable (String, Int) -> Bool, onEvent: @escaping @Sendable (Event) -> Void) {
+    init(settings: Settings, onMessages: @escaping @Sendable ([Delivery]) -> Bool, onEvent: @escaping @Sendable (Event) -> Void) {
         self.settings = settings
-        self.onMessage = onMessage
-        self.onOversized = onOversized
+        self.onMessages = onMessages
         self.onEvent = onEvent
     }
 
@@ -145,20 +150,30 @@ final class MQTTSubscriber: @unchecked Sendable {
             case .packet(let type, let flags, let body, let size):
                 lastReceived = monotonicSeconds()
                 switch type {
-                case 3:  // PUBLISH
-                    guard let message = parsePublish(flags: flags, body: body) else { return "malformed PUBLISH" }
-                    // An oversized message was read past, not kept: it is refused (and acknowledged,
-                    // or it would come back for ever).
-                    let taken = size > body.count ? onOversized(message.topic, size) : onMessage(message.topic, message.payload)
-                    guard taken else { return "a message was not stored" }
-                    if let id = message.packetID {
-                        guard sendAll(fd, [0x40, 0x02, UInt8(id >> 8), UInt8(id & 0xFF)]) else { return "cannot send PUBACK" }
+                case 3:  // PUBLISH, and those that came with it: taken together, then acknowledged
+                    var deliveries = [Delivery](), ids = [UInt16]()
+                    var packet: PacketReader.Result? = result
+                    while let current = packet, case .packet(let type, let flags, let body, let size) = current {
+                        if type == 3 {
+                            guard let message = parsePublish(flags: flags, body: body) else { return "malformed PUBLISH" }
+                            // An oversized message was read past, not kept.
+                            deliveries.append(size > body.count ? .oversized(topic: message.topic, size: size)
+                                                                 : .message(topic: message.topic, payload: message.payload))
+                            if let id = message.packetID { ids.append(id) }
+                        } else if type == 9 {
+                            checkSubscriptions(body)
+                        }
+                        guard deliveries.count < batch else { break }
+                        packet = reader.nextIfReady()
+                        if case .closed(let why)? = packet { return why }
+                    }
+                    guard onMessages(deliveries) else { return "a message was not stored" }
+                    if !ids.isEmpty {
+                        guard sendAll(fd, ids.flatMap { [0x40, 0x02, UInt8($0 >> 8), UInt8($0 & 0xFF)] }) else { return "cannot send PUBACK" }
                         lastSent = monotonicSeconds()
                     }
                 case 9:  // SUBACK
-                    for (i, code) in body.dropFirst(2).enumerated() where code == 0x80 {
-                        onEvent(.refused(reason: "the broker refused the subscription to \(settings.topics[min(i, settings.topics.count - 1)])"))
-                    }
+                    checkSubscriptions(body)
                 case 13:  // PINGRESP
                     break
                 default:
@@ -167,6 +182,12 @@ final class MQTTSubscriber: @unchecked Sendable {
             }
         }
         return "stopping"
+    }
+
+    private func checkSubscriptions(_ suback: [UInt8]) {
+        for (i, code) in suback.dropFirst(2).enumerated() where code == 0x80 {
+            onEvent(.refused(reason: "the broker refused the subscription to \(settings.topics[min(i, settings.topics.count - 1)])"))
+        }
     }
 
     // MARK: Packets
@@ -308,6 +329,19 @@ struct PacketReader {
             if n < 0 { return .closed("recv: \(String(cString: strerror(errno)))") }
             buffer += chunk[0..<n]
         }
+    }
+
+    /// The next packet if it is in already (what the socket holds is read,
+    /// without waiting); nil otherwise.
+    mutating func nextIfReady() -> Result? {
+        if let packet = take() { return packet }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) > 0 else { return nil }
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n == 0 { return .closed("the broker closed the connection") }
+        if n < 0 { return errno == EINTR || errno == EAGAIN ? nil : .closed("recv: \(String(cString: strerror(errno)))") }
+        buffer += chunk[0..<n]
+        return take()
     }
 
     /// A whole packet from the front of the buffer, if one is there.

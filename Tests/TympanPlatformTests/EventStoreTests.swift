@@ -27,6 +27,23 @@ func storedEvent(_ id: String, sensor: String = "pole-1", timeMs: Int64, eventCl
         }
     }
 
+    @Test("Messages stored together: one transaction, an id twice in it stored once, one already stored not again",
+          arguments: TestDatabase.available)
+    func batch(_ kind: TestDatabase) async throws {
+        try await kind.withStore { store, _ in
+            let a = storedEvent("a", sensor: "pole-1", timeMs: 1), b = storedEvent("b", sensor: "pole-2", timeMs: 2)
+            #expect(try await store.store(.event(b)))
+            let health = #"{"sensor":"pole-1","time":"2026-12-03T01:00:00Z","latitude":52.5,"longitude":13.4}"#
+            let report = try SensorMessage.parse(topic: "tympan/pole-1/health", payload: Array(health.utf8), receivedMs: 0)
+            let c = storedEvent("c", sensor: "pole-3", timeMs: 3)
+            #expect(try await store.store([.event(a), .event(a), report, .event(b), .status(sensor: "pole-3", online: true), .event(c)])
+                    == [true, false, true, false, true, true])
+            #expect(try await store.events(EventQuery()).map(\.id) == ["c", "b", "a"])
+            let sensors = try await store.sensors()
+            #expect(sensors.map(\.id) == ["pole-1", "pole-2", "pole-3"] && sensors[0].latitude == 52.5 && sensors[2].online == true)
+        }
+    }
+
     @Test("Pages by cursor return every event once, newest first, also when times tie", arguments: TestDatabase.available)
     func pages(_ kind: TestDatabase) async throws {
         try await kind.withStore { store, scratch in
