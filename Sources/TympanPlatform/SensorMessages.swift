@@ -138,9 +138,13 @@ struct MessageFields {
     let values: [String: JSONValue]
 
     init(_ text: String, kind: String, allowed: Set<String>) throws(MessageError) {
-        self.kind = kind
         let root: JSONValue
         do { root = try JSONParser.parse(text) } catch { throw MessageError("\(kind): not JSON (\(error.message))") }
+        try self.init(root, kind: kind, allowed: allowed)
+    }
+
+    init(_ root: JSONValue, kind: String, allowed: Set<String>) throws(MessageError) {
+        self.kind = kind
         guard case .object(let pairs) = root.kind else { throw MessageError("\(kind): not a JSON object") }
         var values = [String: JSONValue]()
         for (key, value) in pairs {

@@ -23,7 +23,8 @@ func openStore(_ url: String) async throws -> EventStore {
 }
 
 /// The `--database` help, one text for every command.
-let databaseHelp: ArgumentHelp = "sqlite:PATH (one file, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]."
+let databaseText = "sqlite:PATH (one file, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]."
+let databaseHelp = ArgumentHelp(stringLiteral: databaseText)
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,26 +36,51 @@ struct Serve: AsyncParsableCommand {
             SIGTERM.
             """)
 
-    @Option(help: "The broker: mqtt://HOST[:PORT] or mqtts://HOST[:PORT].")
-    var broker: String
-    @Option(help: databaseHelp)
-    var database: String = "sqlite:tympan-platform.sqlite"
-    @Option(help: "HOST:PORT the HTTP API listens on.")
-    var http: String = "127.0.0.1:8080"
-    @Option(help: "The MQTT client id: the broker keeps this session's messages while the platform is away.")
-    var clientID: String = "tympan-platform"
+    @Option(help: "A JSON file of these settings (names with underscores: broker, database, http, client_id, share_group, retention_days, tiles, tile_attribution, leaflet) and sensors, the known positions; an option given here wins over the file.")
+    var config: String?
+    @Option(help: "The broker: mqtt://HOST[:PORT] (required, here or in --config).")
+    var broker: String?
+    @Option(help: ArgumentHelp(stringLiteral: databaseText + " Default: sqlite:tympan-platform.sqlite."))
+    var database: String?
+    @Option(help: "HOST:PORT the HTTP API listens on. Default: 127.0.0.1:8080.")
+    var http: String?
+    @Option(help: "The MQTT client id: the broker keeps this session's messages while the platform is away. Default: tympan-platform.")
+    var clientID: String?
     @Option(help: "Share the event subscription in this group ($share/GROUP/...) with other platform instances.")
     var shareGroup: String?
-    @Option(help: "Delete events older than this many days (checked at start and every hour).")
-    var retentionDays: Int = 90
+    @Option(help: "Delete events older than this many days (checked at start and every hour). Default: 90.")
+    var retentionDays: Int?
     @Option(help: "Map tiles for the web pages, e.g. https://tile.example.org/{z}/{x}/{y}.png (none: a plain background with a scale).")
     var tiles: String?
     @Option(help: "The tiles' attribution, shown on the map.")
-    var tileAttribution: String = ""
-    @Option(help: "Where Leaflet and its marker clustering are (Debian's libjs-leaflet, libjs-leaflet.markercluster).")
-    var leaflet: String = "/usr/share/javascript/leaflet"
+    var tileAttribution: String?
+    @Option(help: "Where Leaflet and its marker clustering are (Debian's libjs-leaflet, libjs-leaflet.markercluster). Default: /usr/share/javascript/leaflet.")
+    var leaflet: String?
+    @Option(help: "A JSON file of sensors' positions, [{\"id\", \"latitude\", \"longitude\"}, ...] (health reports with a position replace them).")
+    var sensors: String?
 
     func run() async throws {
+        let file: PlatformConfig
+        do {
+            file = try config.map { try PlatformConfig.read(path: $0) } ?? PlatformConfig()
+        } catch let error as MessageError {
+            throw ValidationError(error.description)
+        }
+        guard let broker = broker ?? file.broker else { throw ValidationError("no broker: give --broker mqtt://HOST[:PORT], or broker in --config") }
+        let database = database ?? file.database ?? "sqlite:tympan-platform.sqlite"
+        let http = http ?? file.http ?? "127.0.0.1:8080"
+        let clientID = clientID ?? file.clientID ?? "tympan-platform"
+        let shareGroup = shareGroup ?? file.shareGroup
+        let retentionDays = retentionDays ?? file.retentionDays ?? 90
+        let tiles = tiles ?? file.tiles
+        let tileAttribution = tileAttribution ?? file.tileAttribution ?? ""
+        let leaflet = leaflet ?? file.leaflet ?? "/usr/share/javascript/leaflet"
+        var places = file.sensors
+        do {
+            if let sensors { places += try SensorPlace.read(path: sensors) }
+        } catch let error as MessageError {
+            throw ValidationError(error.description)
+        }
         guard let address = BrokerAddress(broker) else { throw ValidationError("--broker \(broker) is not mqtt://HOST[:PORT]") }
         guard let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]),
               (0...65_535).contains(port) else {
@@ -62,6 +88,8 @@ struct Serve: AsyncParsableCommand {
         }
         guard (1...36_500).contains(retentionDays) else { throw ValidationError("--retention-days \(retentionDays): 1...36500") }
         let store = try await openStore(database)
+        for place in places { try await store.place(sensor: place.id, latitude: place.latitude, longitude: place.longitude) }
+        if !places.isEmpty { platformLog("placed \(places.count) sensor(s) from --config and --sensors") }
         var settings = IngestSettings(broker: address)
         settings.clientID = clientID
         settings.shareGroup = shareGroup
