@@ -73,13 +73,14 @@ public struct CommitTimes: Sendable, Equatable {
 /// Receives the sensors' messages from the broker and stores them: an MQTT
 /// client of its own (`MQTTSubscriber`) with a persistent session (clean
 /// session off, a fixed client id) and QoS 1 subscriptions, on its own
-/// thread, which parses and commits each message to the store and only then
-/// acknowledges it. A platform killed at any moment has acknowledged only
+/// thread, which parses the messages that arrived together (up to 100),
+/// commits them to the store in one transaction, and only then acknowledges
+/// them. A platform killed at any moment has acknowledged only
 /// what it stored; the broker sends the rest again, and the store keeps an
 /// event id once. A message that does not parse is logged, counted and
 /// acknowledged (it would never parse), and nothing of it is stored. When the
-/// store fails (the database went away), the message is retried until it is
-/// stored or the ingest stops, and the broker holds the following ones back.
+/// store fails (the database went away), the messages are retried until they
+/// are stored or the ingest stops, and the broker holds the following ones back.
 public final class Ingest: @unchecked Sendable {
     public let settings: IngestSettings
     let store: EventStore
