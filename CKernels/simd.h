@@ -1,6 +1,7 @@
 /* Four float lanes, chosen at compile time: NEON on aarch64, SSE2 on x86-64
  * (every x86-64 has it), nothing elsewhere or with -DTYMPAN_NO_SIMD. The
- * kernels that use it (window, the real FFT's split step with the power, filterbank, log) are written
+ * kernels that use it (window, the real FFT's split step with the power, filterbank, log; the
+ * scorer's two double lanes) are written
  * once against these few operations and keep their scalar reference next to
  * them (the *_scalar functions of tympan.h), which the tests compare.
  * Internal header: not part of the public API. */
@@ -65,6 +66,15 @@ static inline v4f v4_reverse(v4f x) { x = vrev64q_f32(x); return vextq_f32(x, x,
 static inline v4m v4_all_lanes(void) { return vdupq_n_u32(0xffffffffu); }
 static inline v4m v4_and_finite(v4m mask, v4f x) { return vandq_u32(mask, vcleq_f32(vabsq_f32(x), vdupq_n_f32(3.40282347e38f))); }
 static inline int v4_mask_all(v4m mask) { return vminvq_u32(mask) == 0xffffffffu; }
+/* Two double lanes (the scorer's thresholds). */
+typedef float64x2_t v2d;
+static inline v2d v2d_load(const double *p) { return vld1q_f64(p); }
+static inline v2d v2d_pair(double a, double b) { return vsetq_lane_f64(b, vdupq_n_f64(a), 1); }
+/* Bit k set when low[k] <= x[k] <= high[k] (not when x[k] is NaN). */
+static inline unsigned v2d_inside(v2d x, v2d low, v2d high) {
+    uint64x2_t m = vandq_u64(vcgeq_f64(x, low), vcleq_f64(x, high));
+    return (unsigned)(vgetq_lane_u64(m, 0) & 1) | (unsigned)(vgetq_lane_u64(m, 1) & 1) << 1;
+}
 
 #elif !defined(TYMPAN_NO_SIMD) && (defined(__SSE2__) || defined(__x86_64__))
 #include <emmintrin.h>
@@ -116,6 +126,12 @@ static inline v4m v4_and_finite(v4m mask, v4f x) {
     return _mm_and_ps(mask, _mm_cmple_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), x), _mm_set1_ps(3.40282347e38f)));
 }
 static inline int v4_mask_all(v4m mask) { return _mm_movemask_ps(mask) == 0xf; }
+typedef __m128d v2d;
+static inline v2d v2d_load(const double *p) { return _mm_loadu_pd(p); }
+static inline v2d v2d_pair(double a, double b) { return _mm_set_pd(b, a); }
+static inline unsigned v2d_inside(v2d x, v2d low, v2d high) {
+    return (unsigned)_mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(x, low), _mm_cmple_pd(x, high)));
+}
 
 #else
 #define TYMPAN_SIMD 0

@@ -354,6 +354,108 @@ tympan_status tympan_stream_finish(tympan_stream *stream, float *features, size_
 /* Drops buffered samples and restarts (dither too), as after create. */
 tympan_status tympan_stream_reset(tympan_stream *stream);
 
+/* -------------------------------------------------------------- aggregates */
+/*
+ * The detection's memory of its features: each feature (the mean of a run of
+ * a frame's floats) in a ring, and windows of frames over it: frame e's
+ * window is frames [e + ahead - frames + 1, e + ahead], cut at the stream's
+ * two ends. Each aggregate is one statistic of one window (tympan_aggregate).
+ * Windows that look ahead delay the output by `delay` frames: pushing frame
+ * t computes frame t - delay; tympan_aggregates_flush computes the frames
+ * still waiting at the end of a stream, one per call.
+ *
+ * Sums run in frame order, oldest first, one window after the other: the
+ * windows over one feature are taken shortest first, and one that contains
+ * the window before it adds only its own frames to that window's sum (so a
+ * frame is read once per feature, not once per window). Values are doubles.
+ */
+typedef enum tympan_aggregate {
+    TYMPAN_AGGREGATE_VALUE = 0,  /* the frame's own value */
+    TYMPAN_AGGREGATE_MEAN = 1,
+    TYMPAN_AGGREGATE_MAX = 2,
+    TYMPAN_AGGREGATE_MIN = 3,
+    TYMPAN_AGGREGATE_RISE = 4,   /* the window's last value minus its smallest */
+    TYMPAN_AGGREGATE_FALL = 5,   /* its largest minus its last */
+    TYMPAN_AGGREGATE_RANGE = 6   /* its largest minus its smallest */
+} tympan_aggregate;
+
+typedef struct tympan_aggregates_config {
+    size_t frame_width;            /* floats per frame pushed, > 0 */
+    size_t feature_count;
+    const size_t *feature_first;   /* per feature: its first float in the frame, */
+    const size_t *feature_width;   /* and how many (> 0) it averages */
+    size_t window_count;           /* no two alike */
+    const size_t *window_feature;  /* per window: the feature it reads, */
+    const size_t *window_frames;   /* its length (> 0), */
+    const size_t *window_ahead;    /* and how far past the frame it ends (<= delay) */
+    size_t aggregate_count;
+    const size_t *aggregate_window;
+    const tympan_aggregate *aggregate_kind;
+    size_t delay;                  /* frames between the newest frame and the one computed */
+} tympan_aggregates_config;
+
+typedef struct tympan_aggregates tympan_aggregates;
+
+tympan_status tympan_aggregates_create(const tympan_aggregates_config *config, tympan_aggregates **out);
+void tympan_aggregates_destroy(tympan_aggregates *aggregates);
+/* Forgets the stream: the next frame pushed is frame 0. */
+tympan_status tympan_aggregates_reset(tympan_aggregates *aggregates);
+/* Adds the next frame (frame_count == frame_width). Once `delay` frames have
+ * followed a frame, it is computed: *computed is its index (from 0) and
+ * values[0 ..< aggregate_count] its aggregates; before that *computed is -1
+ * and values is not written. */
+tympan_status tympan_aggregates_push(tympan_aggregates *aggregates, const float *frame, size_t frame_count,
+                                     double *values, size_t value_count, ptrdiff_t *computed);
+/* At the end of a stream: computes the next frame still waiting (its windows
+ * cut at the last frame) as push does, or sets *computed to -1 when none is
+ * left. */
+tympan_status tympan_aggregates_flush(tympan_aggregates *aggregates, double *values, size_t value_count,
+                                      ptrdiff_t *computed);
+
+/* ------------------------------------------------------------------ scorer */
+/*
+ * A compiled weighted model: conditions (a value inside [low, high]; a
+ * threshold above t is [t, +inf], below t [-inf, t]) combined by terms (a
+ * term holds when all its conditions hold) into one score per class, the
+ * logistic of the class's bias plus the weights of its terms that hold.
+ * Weights are fixed point (weight * 2^40, rounded): sums of integers are
+ * exact in any order, so a score is the same number on every machine. Each
+ * class's weights must add up, in absolute value, to at most 2^20.
+ * A gate: when values[gate_value] is below gate_below (digital silence),
+ * every score is 0 and the conditions are not tested (gate_value equal to
+ * value_count: no gate).
+ */
+#define TYMPAN_SCORER_MAX_ARITY 8
+#define TYMPAN_SCORER_FIXED_POINT 1099511627776.0 /* 2^40 */
+
+typedef struct tympan_scorer_config {
+    size_t value_count;              /* aggregate values per frame, > 0 */
+    size_t condition_count;          /* > 0 */
+    const size_t *condition_value;   /* per condition: the value it reads, */
+    const double *condition_low;     /* and the interval where it holds */
+    const double *condition_high;
+    size_t class_count;              /* > 0 */
+    const double *class_bias;        /* finite */
+    const size_t *class_term_end;    /* class k's terms are [end[k-1], end[k]) (end[-1] = 0) */
+    size_t term_arity;               /* conditions per term, 1 ... TYMPAN_SCORER_MAX_ARITY */
+    const size_t *term_conditions;   /* term_count * term_arity; condition_count pads a shorter term */
+    const int64_t *term_weights;     /* term_count, fixed point */
+    size_t gate_value;
+    double gate_below;
+} tympan_scorer_config;
+
+typedef struct tympan_scorer tympan_scorer;
+
+tympan_status tympan_scorer_create(const tympan_scorer_config *config, tympan_scorer **out);
+void tympan_scorer_destroy(tympan_scorer *scorer);
+/* One frame's class scores from its values. *gated is 1 when the gate closed
+ * (scores 0, the conditions of the frame before kept). */
+tympan_status tympan_scorer_process(tympan_scorer *scorer, const double *values, size_t value_count,
+                                    double *scores, size_t class_count, int *gated);
+/* Whether conditions first ..< first + count held (1) or not (0) at the last
+ * frame the gate let through. */
+tympan_status tympan_scorer_conditions(const tympan_scorer *scorer, size_t first, uint8_t *held, size_t count);
+
 /* ------------------------------------------------ SIMD and scalar reference */
 
 /* The four-lane path compiled in: "neon" (aarch64), "sse2" (x86-64), or
@@ -369,6 +471,8 @@ tympan_status tympan_spectrum_process_scalar(tympan_spectrum *spectrum, const fl
 tympan_status tympan_filterbank_process_scalar(const tympan_filterbank *filterbank, const float *power,
                                                size_t power_count, float *mel, size_t mel_count);
 tympan_status tympan_ln_scalar(const float *values, float *out, size_t count, float floor);
+tympan_status tympan_scorer_process_scalar(tympan_scorer *scorer, const double *values, size_t value_count,
+                                           double *scores, size_t class_count, int *gated);
 
 #ifdef __cplusplus
 }

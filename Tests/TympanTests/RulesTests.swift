@@ -224,7 +224,7 @@ import TympanIO
     func values(_ aggregate: String, frames: Int, ahead: Int, _ series: [Float]) throws -> [Double] {
         let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "when": [{"feature": "flux_db", "aggregate": ""# + aggregate + #"", "frames": "# + "\(frames)" + #", "ahead": "# + "\(ahead)" + #", "above": 0}]}]}"#
         let rules = try Rules(json: json)
-        var classifier = ThresholdClassifier(rules: rules)
+        var classifier = try ThresholdClassifier(rules: rules)
         let names = rules.configuration.featureNames
         let k = names.firstIndex(of: "flux_db")!
         var out = [Double]()
@@ -250,7 +250,7 @@ import TympanIO
         """#
         let rules = try Rules(json: json)
         #expect(rules.classes[0].combination == .weighted(bias: -2))
-        var classifier = ThresholdClassifier(rules: rules)
+        var classifier = try ThresholdClassifier(rules: rules)
         let names = rules.configuration.featureNames
         let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!
         func logistic(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
@@ -279,7 +279,7 @@ import TympanIO
             {"all": [{"feature": "flux_db", "above": 1}, {"feature": "crest_db", "below": 5}], "weight": 4}]}]}
         """#
         let rules = try Rules(json: json)
-        var classifier = ThresholdClassifier(rules: rules)
+        var classifier = try ThresholdClassifier(rules: rules)
         let names = rules.configuration.featureNames
         let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!
         var scores = [Double]()
@@ -303,7 +303,7 @@ import TympanIO
     func silenceGate() throws {
         let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "aerosol_spray", "combine": "weighted", "bias": 10, "when": [{"feature": "flatness", "above": 0.5, "weight": 1}]}]}"#
         let rules = try Rules(json: json)
-        var classifier = ThresholdClassifier(rules: rules)
+        var classifier = try ThresholdClassifier(rules: rules)
         let names = rules.configuration.featureNames
         let level = names.firstIndex(of: "level_db")!, flatness = names.firstIndex(of: "flatness")!
         var scores = [Double]()
@@ -330,12 +330,12 @@ import TympanIO
     }
 }
 
-/// The classifier's fast paths (the sweep of hard thresholds into bytes, the
+/// The classifier's compiled model (the C scorer: hard thresholds into bytes,
 /// fixed-point sums of weighted terms) against its reference path (every
 /// condition through its test, every sum in doubles, term after term).
 @Suite struct ClassifierFastPathTests {
-    func scores(_ rules: Rules, _ frames: FeatureFrames, reference: Bool) -> (scores: [[Double]], terms: [[Double]]) {
-        var classifier = ThresholdClassifier(rules: rules, reference: reference)
+    func scores(_ rules: Rules, _ frames: FeatureFrames, reference: Bool) throws -> (scores: [[Double]], terms: [[Double]]) {
+        var classifier = try ThresholdClassifier(rules: rules, reference: reference)
         var scores = [[Double]](), terms = [[Double]]()
         func keep(_ s: [Double]) {
             scores.append(s)
@@ -354,7 +354,8 @@ import TympanIO
         for scene in ["test_0009", "test_0069"] {
             let x = try AudioFile.read(Fixtures.path("scenes/test/\(scene).flac")).samples
             let frames = try FeatureExtractor(configuration: rules.configuration).features(of: x)
-            let fast = scores(rules, frames, reference: false), slow = scores(rules, frames, reference: true)
+            #expect(try ThresholdClassifier(rules: rules).isCompiled)
+            let fast = try scores(rules, frames, reference: false), slow = try scores(rules, frames, reference: true)
             #expect(fast.scores.count == frames.frameCount && slow.scores.count == frames.frameCount)
             #expect(fast.terms == slow.terms)
             #expect(fast.terms.joined().contains(1) && fast.terms.joined().contains(0))
@@ -364,9 +365,9 @@ import TympanIO
         }
     }
 
-    @Test("Between thresholds, groups of two and three conditions next to single ones, an all class, weights too large for fixed point")
+    @Test("Between thresholds, groups of two and three conditions next to single ones (compiled); with an all class or weights too large for fixed point (scored in Swift): equal to the reference")
     func shapes() throws {
-        func rules(_ weight: Double) throws -> Rules {
+        func rules(_ weight: Double, all: Bool) throws -> Rules {
             try Rules(json: """
             {"format": "tympan-rules", "version": 1, "classes": [
               {"class": "whistle", "combine": "weighted", "bias": -1, "when": [
@@ -375,10 +376,11 @@ import TympanIO
                 {"all": [{"feature": "flux_db", "above": 2}, {"feature": "crest_db", "aggregate": "max", "frames": 3, "below": 5},
                          {"feature": "zcr", "above": 0.1}], "weight": \(weight)},
                 {"feature": "crest_db", "aggregate": "mean", "frames": 2, "ahead": 1, "above": 3, "weight": 0.75}]},
-              {"class": "scream", "when": [{"feature": "flux_db", "above": 3}, {"feature": "zcr", "below": 0.5}]}]}
+              \(all ? #"{"class": "scream", "when": [{"feature": "flux_db", "above": 3}, {"feature": "zcr", "below": 0.5}]}"#
+                     : #"{"class": "scream", "combine": "weighted", "bias": -0.5, "when": [{"feature": "flux_db", "above": 3, "weight": 1}, {"feature": "zcr", "below": 0.5, "weight": 0.5}]}"#)]}
             """)
         }
-        let names = try rules(2).configuration.featureNames
+        let names = try rules(2, all: false).configuration.featureNames
         let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!, zcr = names.firstIndex(of: "zcr")!
         var generator = SplitMix(seed: 11)
         var frames = FeatureFrames(featureCount: names.count)
@@ -391,13 +393,16 @@ import TympanIO
             values += row
         }
         frames = FeatureFrames(featureCount: names.count, values: values)
-        for weight in [2.0, 3e6] {  // 3e6: beyond fixed point, summed in doubles over the bytes
-            let r = try rules(weight)
-            let fast = scores(r, frames, reference: false), slow = scores(r, frames, reference: true)
+        // 3e6: beyond fixed point, summed in doubles.
+        for (weight, all, compiled) in [(2.0, false, true), (3e6, false, false), (2.0, true, false)] {
+            let r = try rules(weight, all: all)
+            #expect(try ThresholdClassifier(rules: r).isCompiled == compiled)
+            #expect(try !ThresholdClassifier(rules: r, reference: true).isCompiled)
+            let fast = try scores(r, frames, reference: false), slow = try scores(r, frames, reference: true)
             #expect(fast.terms == slow.terms)
             #expect(Set(fast.scores.map { $0[0] }).count > 4)  // the terms do come and go
             for (a, b) in zip(fast.scores, slow.scores) {
-                #expect(abs(a[0] - b[0]) < 1e-12 && a[1] == b[1], "\(a) \(b)")
+                #expect(abs(a[0] - b[0]) < 1e-12 && abs(a[1] - b[1]) < 1e-12, "\(a) \(b)")
             }
         }
     }
@@ -420,7 +425,7 @@ import TympanIO
             }
         }
         let rules = try Rules(json: #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "combine": "weighted", "bias": 0, "when": [\#(when.joined(separator: ","))]}]}"#)
-        var classifier = ThresholdClassifier(rules: rules)
+        var classifier = try ThresholdClassifier(rules: rules)
         let names = rules.configuration.featureNames
         let k = names.firstIndex(of: "flux_db")!, level = names.firstIndex(of: "level_db")!
         var generator = SplitMix(seed: 21)

@@ -275,7 +275,7 @@ public final class EventDetector {
         self.rules = rules
         extractor = try FeatureExtractor(configuration: rules.configuration)
         frames = FeatureFrames(featureCount: extractor.featureCount)
-        classifier = ThresholdClassifier(rules: rules)
+        classifier = try ThresholdClassifier(rules: rules)
         stage = TrackingStage(rules: rules)
         levelIndex = level
         levels = Array(repeating: 0, count: classifier.delay + 1)

@@ -148,4 +148,158 @@ enum Kernels {
 
         func reset() { _ = tympan_stream_reset(handle) }
     }
+
+    /// Owns one `tympan_aggregates`: the windowed aggregates over feature histories.
+    final class Aggregates {
+        private let handle: OpaquePointer
+        let count: Int
+
+        init(frameWidth: Int, features: [Range<Int>], windows: [(feature: Int, frames: Int, ahead: Int)],
+             aggregates: [(window: Int, aggregate: Condition.Aggregate)], delay: Int) throws(TympanError)
+        {
+            let first = features.map(\.lowerBound), width = features.map(\.count)
+            let windowFeature = windows.map(\.feature), frames = windows.map(\.frames), ahead = windows.map(\.ahead)
+            let aggregateWindow = aggregates.map(\.window)
+            let kinds: [tympan_aggregate] = aggregates.map {
+                switch $0.aggregate {
+                case .value: TYMPAN_AGGREGATE_VALUE
+                case .mean: TYMPAN_AGGREGATE_MEAN
+                case .max: TYMPAN_AGGREGATE_MAX
+                case .min: TYMPAN_AGGREGATE_MIN
+                case .rise: TYMPAN_AGGREGATE_RISE
+                case .fall: TYMPAN_AGGREGATE_FALL
+                case .range: TYMPAN_AGGREGATE_RANGE
+                }
+            }
+            var handle: OpaquePointer?
+            // The arrays only need to live through create (the stage copies what it keeps).
+            let status = first.withUnsafeBufferPointer { first in
+                width.withUnsafeBufferPointer { width in
+                    windowFeature.withUnsafeBufferPointer { windowFeature in
+                        frames.withUnsafeBufferPointer { frames in
+                            ahead.withUnsafeBufferPointer { ahead in
+                                aggregateWindow.withUnsafeBufferPointer { aggregateWindow in
+                                    kinds.withUnsafeBufferPointer { kinds in
+                                        var config = tympan_aggregates_config(
+                                            frame_width: frameWidth,
+                                            feature_count: features.count, feature_first: first.baseAddress,
+                                            feature_width: width.baseAddress,
+                                            window_count: windows.count, window_feature: windowFeature.baseAddress,
+                                            window_frames: frames.baseAddress, window_ahead: ahead.baseAddress,
+                                            aggregate_count: aggregates.count,
+                                            aggregate_window: aggregateWindow.baseAddress,
+                                            aggregate_kind: kinds.baseAddress, delay: delay)
+                                        return tympan_aggregates_create(&config, &handle)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            try Kernels.check(status)
+            guard let handle else { throw Kernels.error(TYMPAN_ENOMEM) }
+            self.handle = handle
+            count = aggregates.count
+        }
+
+        deinit { tympan_aggregates_destroy(handle) }
+
+        /// Adds a frame; the index of the frame whose aggregates are now in `values`, or nil.
+        func push(_ frame: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<Double>) -> Int? {
+            var computed = -1
+            let status = tympan_aggregates_push(handle, frame.baseAddress, frame.count, values.baseAddress,
+                                                values.count, &computed)
+            precondition(status == TYMPAN_OK, "tympan_aggregates_push: the classifier sized its buffers wrong")
+            return computed >= 0 ? computed : nil
+        }
+
+        /// The next frame still waiting at the end of a stream, or nil.
+        func flush(into values: UnsafeMutableBufferPointer<Double>) -> Int? {
+            var computed = -1
+            let status = tympan_aggregates_flush(handle, values.baseAddress, values.count, &computed)
+            precondition(status == TYMPAN_OK, "tympan_aggregates_flush: the classifier sized its buffers wrong")
+            return computed >= 0 ? computed : nil
+        }
+
+        func reset() { _ = tympan_aggregates_reset(handle) }
+    }
+
+    /// Owns one `tympan_scorer`: a compiled weighted model of hard conditions.
+    final class Scorer {
+        private let handle: OpaquePointer
+        let valueCount: Int, classCount: Int
+
+        /// `intervals`: per condition, the value it reads and where it holds;
+        /// `terms`: per class, its bias and its terms (conditions, fixed-point weight).
+        init(valueCount: Int, intervals: [(value: Int, low: Double, high: Double)],
+             classes: [(bias: Double, terms: [(conditions: [Int], weight: Int64)])],
+             gate: (value: Int, below: Double)?) throws(TympanError)
+        {
+            let arity = max(1, classes.flatMap { $0.terms.map(\.conditions.count) }.max() ?? 1)
+            let padding = intervals.count
+            var ends = [Int](), members = [Int](), weights = [Int64]()
+            for c in classes {
+                for term in c.terms {
+                    members += term.conditions + Array(repeating: padding, count: arity - term.conditions.count)
+                    weights.append(term.weight)
+                }
+                ends.append(weights.count)
+            }
+            let reads = intervals.map(\.value), low = intervals.map(\.low), high = intervals.map(\.high)
+            let bias = classes.map(\.bias)
+            var handle: OpaquePointer?
+            let status = reads.withUnsafeBufferPointer { reads in
+                low.withUnsafeBufferPointer { low in
+                    high.withUnsafeBufferPointer { high in
+                        bias.withUnsafeBufferPointer { bias in
+                            ends.withUnsafeBufferPointer { ends in
+                                members.withUnsafeBufferPointer { members in
+                                    weights.withUnsafeBufferPointer { weights in
+                                        var config = tympan_scorer_config(
+                                            value_count: valueCount, condition_count: intervals.count,
+                                            condition_value: reads.baseAddress, condition_low: low.baseAddress,
+                                            condition_high: high.baseAddress, class_count: classes.count,
+                                            class_bias: bias.baseAddress, class_term_end: ends.baseAddress,
+                                            term_arity: arity, term_conditions: members.baseAddress,
+                                            term_weights: weights.baseAddress,
+                                            gate_value: gate?.value ?? valueCount, gate_below: gate?.below ?? 0)
+                                        return tympan_scorer_create(&config, &handle)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            try Kernels.check(status)
+            guard let handle else { throw Kernels.error(TYMPAN_ENOMEM) }
+            self.handle = handle
+            self.valueCount = valueCount
+            classCount = classes.count
+        }
+
+        deinit { tympan_scorer_destroy(handle) }
+
+        /// The class scores of one frame's values; false when the gate closed (every score 0).
+        func score(_ values: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>,
+                   scalar: Bool = false) -> Bool {
+            var gated: Int32 = 0
+            let status = scalar
+                ? tympan_scorer_process_scalar(handle, values.baseAddress, values.count, scores.baseAddress, scores.count, &gated)
+                : tympan_scorer_process(handle, values.baseAddress, values.count, scores.baseAddress, scores.count, &gated)
+            precondition(status == TYMPAN_OK, "tympan_scorer_process: the classifier sized its buffers wrong")
+            return gated == 0
+        }
+
+        /// Whether conditions `range` held at the last frame the gate let through.
+        func conditions(_ range: Range<Int>) -> [Double] {
+            var held = [UInt8](repeating: 0, count: range.count)
+            let status = held.withUnsafeMutableBufferPointer {
+                tympan_scorer_conditions(handle, range.lowerBound, $0.baseAddress, range.count)
+            }
+            precondition(status == TYMPAN_OK, "tympan_scorer_conditions: a range outside the model")
+            return held.map(Double.init)
+        }
+    }
 }

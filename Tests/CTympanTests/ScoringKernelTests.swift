@@ -1,0 +1,215 @@
+import CTympan
+import Foundation
+import Testing
+import TestSupport
+
+/// The detection's per-frame stages in C: the windowed aggregates
+/// (`tympan_aggregates`) against a direct computation, and the compiled model
+/// (`tympan_scorer`) against a plain one written here, its four-lane path
+/// against its scalar reference.
+@Suite struct ScoringKernelTests {
+    /// A random weighted model over `values` aggregates: conditions above,
+    /// below or between thresholds, terms of one to three conditions.
+    struct Model {
+        var reads: [Int] = [], low: [Double] = [], high: [Double] = []
+        var bias: [Double] = [], ends: [Int] = [], arity = 3, members: [Int] = [], weights: [Int64] = []
+
+        init(values: Int, conditions: Int, classes: Int, terms: Int, generator: inout SplitMix) {
+            for _ in 0..<conditions {
+                reads.append(Int.random(in: 0..<values, using: &generator))
+                let t = Double.random(in: -1...1, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: low.append(t); high.append(.infinity)
+                case 1: low.append(-.infinity); high.append(t)
+                default: low.append(t); high.append(t + Double.random(in: 0...1, using: &generator))
+                }
+            }
+            for _ in 0..<classes {
+                bias.append(Double.random(in: -3...3, using: &generator))
+                for _ in 0..<terms {
+                    let n = Int.random(in: 1...arity, using: &generator)
+                    members += (0..<n).map { _ in Int.random(in: 0..<conditions, using: &generator) }
+                        + Array(repeating: conditions, count: arity - n)
+                    weights.append(Int64((Double.random(in: -2...2, using: &generator) * 1_099_511_627_776).rounded()))
+                }
+                ends.append(weights.count)
+            }
+        }
+
+        func create(values: Int, gate: Int, below: Double = -90) -> OpaquePointer? {
+            var handle: OpaquePointer?
+            var config = tympan_scorer_config(
+                value_count: values, condition_count: reads.count, condition_value: reads, condition_low: low,
+                condition_high: high, class_count: bias.count, class_bias: bias, class_term_end: ends,
+                term_arity: arity, term_conditions: members, term_weights: weights, gate_value: gate, gate_below: below)
+            return tympan_scorer_create(&config, &handle) == TYMPAN_OK ? handle : nil
+        }
+
+        /// The scores written plainly: a term holds when each of its conditions does.
+        func scores(_ x: [Double]) -> (scores: [Double], held: [UInt8]) {
+            let held = reads.indices.map { i -> UInt8 in x[reads[i]] >= low[i] && x[reads[i]] <= high[i] ? 1 : 0 }
+            var out = [Double](), first = 0
+            for k in bias.indices {
+                var sum: Int64 = 0
+                for j in first..<ends[k] {
+                    let term = members[j * arity..<(j + 1) * arity].filter { $0 < reads.count }
+                    if term.allSatisfy({ held[$0] == 1 }) { sum += weights[j] }
+                }
+                out.append(1 / (1 + exp(-(bias[k] + Double(sum) / 1_099_511_627_776))))
+                first = ends[k]
+            }
+            return (out, held)
+        }
+    }
+
+    @Test("Scorer: the four-lane and scalar paths equal a plain computation exactly (scores and every condition's byte), for condition counts with and without a remainder, NaN and infinite values included",
+          arguments: [1, 2, 5, 64, 583])
+    func scorer(conditions: Int) throws {
+        var generator = SplitMix(seed: UInt64(conditions))
+        let values = 37
+        let model = Model(values: values, conditions: conditions, classes: 3, terms: 40, generator: &generator)
+        let fast = try #require(model.create(values: values, gate: values)), slow = try #require(model.create(values: values, gate: values))
+        defer { tympan_scorer_destroy(fast); tympan_scorer_destroy(slow) }
+        for frame in 0..<200 {
+            var x = (0..<values).map { _ in Double.random(in: -1.5...1.5, using: &generator) }
+            if frame % 7 == 0 { x[frame % values] = [.nan, .infinity, -.infinity][frame % 3] }
+            let expected = model.scores(x)
+            var a = [Double](repeating: -1, count: 3), b = a, gatedA: Int32 = -1, gatedB: Int32 = -1
+            #expect(tympan_scorer_process(fast, x, values, &a, 3, &gatedA) == TYMPAN_OK)
+            #expect(tympan_scorer_process_scalar(slow, x, values, &b, 3, &gatedB) == TYMPAN_OK)
+            #expect(a == expected.scores && b == expected.scores && gatedA == 0 && gatedB == 0, "frame \(frame)")
+            var heldA = [UInt8](repeating: 9, count: conditions), heldB = heldA
+            #expect(tympan_scorer_conditions(fast, 0, &heldA, conditions) == TYMPAN_OK)
+            #expect(tympan_scorer_conditions(slow, 0, &heldB, conditions) == TYMPAN_OK)
+            #expect(heldA == expected.held && heldB == expected.held, "frame \(frame)")
+        }
+    }
+
+    @Test("Scorer gate: below it every score is 0 and the conditions of the frame before are kept")
+    func gate() throws {
+        var generator = SplitMix(seed: 5)
+        let model = Model(values: 4, conditions: 9, classes: 2, terms: 6, generator: &generator)
+        let s = try #require(model.create(values: 4, gate: 3, below: -90))
+        defer { tympan_scorer_destroy(s) }
+        let open = [0.5, -0.5, 0.25, -20]
+        var scores = [Double](repeating: -1, count: 2), gated: Int32 = -1
+        #expect(tympan_scorer_process(s, open, 4, &scores, 2, &gated) == TYMPAN_OK && gated == 0)
+        #expect(scores == model.scores(open).scores)
+        var before = [UInt8](repeating: 9, count: 9), after = before
+        #expect(tympan_scorer_conditions(s, 0, &before, 9) == TYMPAN_OK)
+        #expect(tympan_scorer_process(s, [-0.5, 0.5, -0.25, -95], 4, &scores, 2, &gated) == TYMPAN_OK)
+        #expect(gated == 1 && scores == [0, 0])
+        #expect(tympan_scorer_conditions(s, 0, &after, 9) == TYMPAN_OK && after == before)
+    }
+
+    @Test("Scorer refuses what it cannot score: no conditions, a value or condition out of range, arity 0 or 9, weights past 2^20 a class, a NaN threshold; wrong buffer lengths")
+    func refusals() throws {
+        var generator = SplitMix(seed: 6)
+        let model = Model(values: 4, conditions: 5, classes: 1, terms: 3, generator: &generator)
+        func refused(_ change: (inout Model) -> Void, values: Int = 4) -> Bool {
+            var m = model
+            change(&m)
+            let handle = m.create(values: values, gate: values)
+            tympan_scorer_destroy(handle)
+            return handle == nil
+        }
+        #expect(!refused { _ in })
+        #expect(refused({ _ in }, values: 0))
+        #expect(refused { $0.reads[0] = 4 })
+        #expect(refused { $0.members[0] = 6 })
+        #expect(refused { $0.low[1] = .nan })
+        #expect(refused { $0.weights[0] = Int64(1 << 61) })
+        #expect(refused { $0.arity = 0; $0.members = [] })
+        #expect(refused { $0.arity = 9; $0.members = Array(repeating: 0, count: 27) })
+        var none: OpaquePointer?
+        var empty = tympan_scorer_config()
+        #expect(tympan_scorer_create(&empty, &none) == TYMPAN_EINVAL && none == nil)
+        let s = try #require(model.create(values: 4, gate: 4))
+        defer { tympan_scorer_destroy(s) }
+        var scores = [Double](repeating: 0, count: 1), gated: Int32 = 0
+        #expect(tympan_scorer_process(s, [0, 0, 0], 3, &scores, 1, &gated) == TYMPAN_ELENGTH)
+        var held = [UInt8](repeating: 0, count: 6)
+        #expect(tympan_scorer_conditions(s, 0, &held, 6) == TYMPAN_ELENGTH)
+    }
+
+    @Test("Aggregates: every statistic of windows nested and not, looking ahead or not, over features of one float and of several (their mean), equals a direct computation at every frame, flush included")
+    func aggregates() throws {
+        var generator = SplitMix(seed: 8)
+        let width = 6
+        let features = [(0, 1), (1, 4), (5, 1)]  // (first, width): means of four integers are exact too
+        let windows = [(0, 1, 0), (0, 5, 2), (0, 3, 0), (0, 9, 4), (1, 4, 1), (1, 2, 0), (2, 2, 4), (2, 7, 3)]
+        let delay = 4
+        let kinds: [tympan_aggregate] = [TYMPAN_AGGREGATE_VALUE, TYMPAN_AGGREGATE_MEAN, TYMPAN_AGGREGATE_MAX,
+                                         TYMPAN_AGGREGATE_MIN, TYMPAN_AGGREGATE_RISE, TYMPAN_AGGREGATE_FALL,
+                                         TYMPAN_AGGREGATE_RANGE]
+        let aggregateWindow = windows.indices.flatMap { w in Array(repeating: w, count: kinds.count) }
+        let aggregateKind = windows.indices.flatMap { _ in kinds }
+        var config = tympan_aggregates_config(
+            frame_width: width, feature_count: features.count, feature_first: features.map(\.0),
+            feature_width: features.map(\.1), window_count: windows.count, window_feature: windows.map(\.0),
+            window_frames: windows.map(\.1), window_ahead: windows.map(\.2), aggregate_count: aggregateKind.count,
+            aggregate_window: aggregateWindow, aggregate_kind: aggregateKind, delay: delay)
+        var handle: OpaquePointer?
+        #expect(tympan_aggregates_create(&config, &handle) == TYMPAN_OK)
+        let a = try #require(handle)
+        defer { tympan_aggregates_destroy(a) }
+        // Small integers: every sum is exact, in any order.
+        let frames = (0..<50).map { _ in (0..<width).map { _ in Float(Int.random(in: -20...20, using: &generator)) } }
+        let series = features.map { f, n in frames.map { row in row[f..<f + n].reduce(0.0) { $0 + Double($1) } / Double(n) } }
+        var computed = [Int]()
+        func check(_ e: Int, _ values: [Double]) {
+            computed.append(e)
+            for (w, (f, length, ahead)) in windows.enumerated() {
+                let end = min(e + ahead, series[f].count - 1)
+                let window = series[f][min(max(0, e + ahead - length + 1), end)...end]
+                let last = window.last!, low = window.min()!, high = window.max()!
+                let expected = [series[f][e], window.reduce(0, +) / Double(window.count), high, low, last - low,
+                                high - last, high - low]
+                #expect(Array(values[w * kinds.count..<(w + 1) * kinds.count]) == expected, "frame \(e), window \(w)")
+            }
+        }
+        var values = [Double](repeating: 0, count: aggregateKind.count)
+        for (t, row) in frames.enumerated() {
+            var e = -2
+            #expect(tympan_aggregates_push(a, row, width, &values, values.count, &e) == TYMPAN_OK)
+            #expect(e == (t >= delay ? t - delay : -1))
+            if e >= 0 { check(e, values) }
+        }
+        while true {
+            var e = -2
+            #expect(tympan_aggregates_flush(a, &values, values.count, &e) == TYMPAN_OK)
+            if e < 0 { break }
+            check(e, values)
+        }
+        #expect(computed == Array(0..<frames.count))
+        // After a reset the next frame is frame 0 again.
+        #expect(tympan_aggregates_reset(a) == TYMPAN_OK)
+        var e = -2
+        for t in 0...delay { #expect(tympan_aggregates_push(a, frames[t], width, &values, values.count, &e) == TYMPAN_OK) }
+        #expect(e == 0)
+        #expect(tympan_aggregates_push(a, frames[0], width - 1, &values, values.count, &e) == TYMPAN_ELENGTH)
+    }
+
+    @Test("Aggregates refuse a feature past the frame, a window on no feature or of no frames, one looking further ahead than the delay, two windows alike, an unknown statistic")
+    func aggregateRefusals() {
+        func refused(first: Int = 0, window: (Int, Int, Int) = (0, 3, 1), second: (Int, Int, Int) = (0, 1, 0),
+                     kind: UInt32 = 2) -> Bool {
+            var config = tympan_aggregates_config(
+                frame_width: 4, feature_count: 1, feature_first: [first], feature_width: [2], window_count: 2,
+                window_feature: [window.0, second.0], window_frames: [window.1, second.1],
+                window_ahead: [window.2, second.2], aggregate_count: 1, aggregate_window: [0],
+                aggregate_kind: [tympan_aggregate(rawValue: kind)], delay: 1)
+            var handle: OpaquePointer?
+            let status = tympan_aggregates_create(&config, &handle)
+            tympan_aggregates_destroy(handle)
+            return status == TYMPAN_EINVAL && handle == nil
+        }
+        #expect(!refused())
+        #expect(refused(first: 3))
+        #expect(refused(window: (1, 3, 1)))
+        #expect(refused(window: (0, 0, 0)))
+        #expect(refused(window: (0, 3, 2)))
+        #expect(refused(second: (0, 3, 1)))
+        #expect(refused(kind: 7))
+    }
+}
