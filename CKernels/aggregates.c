@@ -4,7 +4,8 @@
 
 typedef struct {
     size_t first, width;   /* the frame's floats it averages */
-    double *ring;          /* ring_length values; frame t at t % ring_length */
+    double *ring;          /* frame t at t % ring_length and again ring_length later (2 ring_length
+                            * values): any run of up to ring_length frames lies in one piece */
     size_t ring_length;
     size_t *windows;       /* its windows, shortest first (then the one looking least ahead) */
     size_t window_count;
@@ -119,14 +120,14 @@ tympan_status tympan_aggregates_create(const tympan_aggregates_config *c, tympan
         }
         placed += x->window_count;
         x->ring_length = longest + c->delay + 1;
-        total += x->ring_length;
+        total += 2 * x->ring_length;
     }
     a->rings = calloc(total + 1, sizeof *a->rings);
     if (!a->rings) {
         tympan_aggregates_destroy(a);
         return TYMPAN_ENOMEM;
     }
-    for (size_t f = 0, at = 0; f < c->feature_count; at += a->features[f].ring_length, f++)
+    for (size_t f = 0, at = 0; f < c->feature_count; at += 2 * a->features[f].ring_length, f++)
         a->features[f].ring = a->rings + at;
     a->newest = -1;
     a->next = 0;
@@ -150,13 +151,11 @@ static inline double higher(double high, double x) { return x > high ? x : high;
 static inline void scan(const double *r, size_t n, ptrdiff_t from, ptrdiff_t to, double *sum, double *low,
                         double *high) {
     double s = 0, lo = INFINITY, hi = -INFINITY;
-    size_t i = (size_t)from % n;
-    for (ptrdiff_t t = from; t <= to; t++) {
-        double x = r[i];
-        s += x;
-        lo = lower(lo, x);
-        hi = higher(hi, x);
-        if (++i == n) i = 0;
+    const double *x = r + (size_t)from % n, *end = x + (to - from + 1);
+    for (; x < end; x++) {
+        s += *x;
+        lo = lower(lo, *x);
+        hi = higher(hi, *x);
     }
     *sum = s;
     *low = lo;
@@ -235,7 +234,9 @@ tympan_status tympan_aggregates_push(tympan_aggregates *a, const float *frame, s
         feature *x = &a->features[f];
         double sum = 0;
         for (size_t i = 0; i < x->width; i++) sum += (double)frame[x->first + i];
-        x->ring[(size_t)t % x->ring_length] = sum / (double)x->width;
+        double v = sum / (double)x->width;
+        x->ring[(size_t)t % x->ring_length] = v;
+        x->ring[(size_t)t % x->ring_length + x->ring_length] = v;
     }
     ptrdiff_t e = t - (ptrdiff_t)a->delay;
     *computed = -1;

@@ -22,7 +22,6 @@ struct tympan_descriptors {
     float *a_weight;          /* per bin, linear power gain, one-sided factor folded in */
     float *magnitude;         /* scratch, bin_count */
     float *sorted;            /* scratch for the median, bin_count */
-    uint32_t *histogram;      /* select_kth's, 4 x 256, zero between calls */
     float *previous_mel_db;   /* mel_band_count */
     int has_previous;
     size_t *band_first;       /* per band: first and last bin (inclusive) */
@@ -52,7 +51,6 @@ void tympan_descriptors_destroy(tympan_descriptors *d) {
     free(d->a_weight);
     free(d->magnitude);
     free(d->sorted);
-    free(d->histogram);
     free(d->previous_mel_db);
     free(d->band_first);
     free(d->band_last);
@@ -97,7 +95,6 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->a_weight = tympan_alloc_floats(d->bin_count);
     d->magnitude = tympan_alloc_floats(d->bin_count);
     d->sorted = tympan_alloc_floats(d->bin_count);
-    d->histogram = calloc(4 * 256, sizeof *d->histogram);
     d->previous_mel_db = tympan_alloc_floats(c->mel_band_count);
     d->band_first = calloc(c->band_count + 1, sizeof(size_t));
     d->band_last = calloc(c->band_count + 1, sizeof(size_t));
@@ -105,7 +102,7 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->lag_values = tympan_alloc_floats(d->lag_max + 1);
     d->acf_in = (fftwf_complex *)tympan_alloc_floats(2 * d->bin_count);
     d->acf_out = tympan_alloc_floats(c->fft_size);
-    if (!d->a_weight || !d->magnitude || !d->sorted || !d->histogram || !d->previous_mel_db || !d->band_first ||
+    if (!d->a_weight || !d->magnitude || !d->sorted || !d->previous_mel_db || !d->band_first ||
         !d->band_last || !d->window_acf || !d->lag_values || !d->acf_in || !d->acf_out) {
         tympan_descriptors_destroy(d);
         return TYMPAN_ENOMEM;
@@ -154,46 +151,36 @@ tympan_status tympan_descriptors_count(const tympan_descriptors *d, size_t *coun
 
 static double to_db(double x) { return 10.0 * log10(x > FLOOR_POWER ? x : FLOOR_POWER); }
 
-static inline uint32_t bits_of(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-/* The k-th smallest (from 0) of n values that are all +0 or positive and
- * finite (powers), reordering a: a radix selection. The bits of such floats,
- * read as integers, are in the floats' order, so the answer is found a byte
- * at a time from the top: count the values per byte, keep those in the byte
- * where the k-th falls, go on with the next byte. The k-th smallest is one
- * value whatever finds it (the quickselect this replaced gave the same bits),
- * here in about two short passes for a spectrum (its powers have some 25
- * distinct top bytes) where a quickselect's partitions cost about 10 n
- * unpredictable steps. Four histograms (value i counts in i % 4), so that
- * neighbouring bins in one byte do not wait on one another's increments;
- * they are all zero between calls (each pass clears the counts it made). */
-static float select_kth(uint32_t *histogram, float *a, size_t n, size_t k) {
-    for (int shift = 24; n > 1 && shift >= 0; shift -= 8) {
-        size_t i = 0;
-        for (; i + 4 <= n; i += 4)
-            for (size_t lane = 0; lane < 4; lane++) histogram[lane * 256 + ((bits_of(a[i + lane]) >> shift) & 255)]++;
-        for (; i < n; i++) histogram[(i & 3) * 256 + ((bits_of(a[i]) >> shift) & 255)]++;
-        unsigned byte = 0;
-        for (;; byte++) {
-            size_t here = (size_t)histogram[byte] + histogram[256 + byte] + histogram[512 + byte] + histogram[768 + byte];
-            if (k < here) break;
-            k -= here;
+/* The k-th smallest of n finite values (reorders a). Quickselect with a
+ * median-of-three pivot and branch-free partitions (the comparisons of
+ * spectral values are unpredictable, a branch per value mispredicts half the
+ * time): first the values below the pivot to the front, then, behind them,
+ * the values equal to it; a k among those is the answer (so that a run of
+ * equal values, digital silence, ends the search at once). */
+static float select_kth(float *a, size_t n, size_t k) {
+    size_t lo = 0, hi = n;  /* the answer is in a[lo ..< hi] */
+    while (hi - lo > 1) {
+        float x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+        float pivot = fmaxf(fminf(x, y), fminf(fmaxf(x, y), z));
+        size_t below = lo;
+        for (size_t j = lo; j < hi; j++) {
+            float v = a[j];
+            a[j] = a[below];
+            a[below] = v;
+            below += v < pivot;
         }
-        size_t kept = 0;
-        for (i = 0; i < n; i++) {
-            float v = a[i];
-            unsigned b = (bits_of(v) >> shift) & 255;
-            histogram[(i & 3) * 256 + b] = 0;
-            a[kept] = v;
-            kept += b == byte;
+        if (k < below) { hi = below; continue; }
+        size_t equal = below;
+        for (size_t j = below; j < hi; j++) {
+            float v = a[j];
+            a[j] = a[equal];
+            a[equal] = v;
+            equal += v == pivot;
         }
-        n = kept;
+        if (k < equal) return pivot;
+        lo = equal;
     }
-    return a[0];  /* n == 1, or every value left has the same bits */
+    return a[lo];
 }
 
 /* Flatness reads magnitudes floored at 1e-5. */
@@ -349,7 +336,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     size_t inner = n - 2;
     double log_sum = log_of_product(d->magnitude + 1, inner);
     out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
-    float median = select_kth(d->histogram, d->sorted, inner, inner / 2);
+    float median = select_kth(d->sorted, inner, inner / 2);
     out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(to_db(strongest) - to_db(median));
 
     /* Positive flux of the mel bands in dB. */
@@ -382,7 +369,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
         levels[b] = (float)(to_db(band * d->power_scale) + AES17_DB);
         ratios[b] = total > 0 ? (float)(to_db(band) - to_db(total)) : 0.0f;
         size_t count = last - first + 1;
-        tonalities[b] = (float)(to_db(power[top]) - to_db(select_kth(d->histogram, d->sorted, count, count / 2)));
+        tonalities[b] = (float)(to_db(power[top]) - to_db(select_kth(d->sorted, count, count / 2)));
         double shift = 0;
         if (top > 0 && top + 1 < n && power[top] > 0) {
             double l = to_db(power[top - 1]), c = to_db(power[top]), r = to_db(power[top + 1]);

@@ -143,25 +143,47 @@ static void test_lanes(tympan_scorer *s, const double *values) {
 }
 #endif
 
+/* Term j's weight when all its conditions hold, else 0 (masked, not branched on). */
+static inline uint64_t term(const uint8_t *held, const uint32_t *members, const int64_t *weights, size_t arity,
+                            size_t j) {
+    const uint32_t *m = members + j * arity;
+    uint8_t all = held[m[0]];
+    for (size_t a = 1; a < arity; a++) all &= held[m[a]];
+    return (uint64_t)weights[j] & (0 - (uint64_t)all);
+}
+
+static inline uint64_t pair(const uint8_t *held, const uint32_t *members, const int64_t *weights, size_t j) {
+    return (uint64_t)weights[j] & (0 - (uint64_t)(held[members[2 * j]] & held[members[2 * j + 1]]));
+}
+
 /* Each class: the logistic of its bias plus the weights of the terms whose
- * conditions all hold. Four running sums (none waits on another); a term's
- * weight is masked, not branched on. */
+ * conditions all hold, in four running sums (none waits on another). */
 static void combine(const tympan_scorer *s, double *scores) {
     const uint8_t *held = s->held;
     const uint32_t *members = s->members;
     const int64_t *weights = s->weights;
     size_t arity = s->arity, first = 0;
     for (size_t k = 0; k < s->class_count; k++) {
-        size_t end = s->class_term_end[k];
-        uint64_t sums[4] = {0, 0, 0, 0};
-        for (size_t j = first; j < end; j++) {
-            uint8_t all = 1;
-            const uint32_t *m = members + j * arity;
-            if (arity == 2) all = held[m[0]] & held[m[1]];
-            else for (size_t a = 0; a < arity; a++) all &= held[m[a]];
-            sums[j & 3] += (uint64_t)weights[j] & (0 - (uint64_t)all);
+        size_t end = s->class_term_end[k], j = first;
+        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (arity == 2) {  /* depth-2 boosted rules: single conditions and pairs */
+            for (; j + 4 <= end; j += 4) {
+                s0 += pair(held, members, weights, j);
+                s1 += pair(held, members, weights, j + 1);
+                s2 += pair(held, members, weights, j + 2);
+                s3 += pair(held, members, weights, j + 3);
+            }
+            for (; j < end; j++) s0 += pair(held, members, weights, j);
+        } else {
+            for (; j + 4 <= end; j += 4) {
+                s0 += term(held, members, weights, arity, j);
+                s1 += term(held, members, weights, arity, j + 1);
+                s2 += term(held, members, weights, arity, j + 2);
+                s3 += term(held, members, weights, arity, j + 3);
+            }
+            for (; j < end; j++) s0 += term(held, members, weights, arity, j);
         }
-        int64_t total = (int64_t)((sums[0] + sums[1]) + (sums[2] + sums[3]));
+        int64_t total = (int64_t)((s0 + s1) + (s2 + s3));
         double z = s->bias[k] + (double)total / TYMPAN_SCORER_FIXED_POINT;
         scores[k] = 1 / (1 + exp(-z));
         first = end;

@@ -6,6 +6,11 @@
 # peak: exit 1 beyond), and the aarch64 instructions per frame of each stage
 # counted by a qemu TCG plugin (insncount.c) built against qemu-plugin.h from
 # Debian's qemu source package, fetched at build time and never committed.
+# Then the whole per-frame detection of the bundled rules (detect.c: front
+# end, aggregates, scorer, from the tables of `tympan rules --tables`) on 60 s
+# of the synthetic test scenes: its scores on the Cortex-A53 against x86-64,
+# the events `tympan replay` makes of each (they must be the same), and the
+# aarch64 instructions per frame of each stage.
 #   Benchmarks/arm/run.sh [SECONDS]      (installs what it needs when root)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -101,5 +106,69 @@ print("estimated real-time factor (assumptions: Cortex-A53 at 1.2 GHz with IPC 0
 for core, hz, ipc in (("Cortex-A53", 1.2e9, 0.5), ("Cortex-A72", 1.5e9, 1.0)):
     print(f"  {core}: {hz * ipc / total / 100:,.0f} x real time")
 print(f"aarch64 log-mel instructions per frame: {round(total)}")
+PY
+total_logmel=$(python3 - "$work/cortex-a53.count" <<'PY'
+import sys
+fields = open(sys.argv[1]).read().split()
+counts = {fields[i]: int(fields[i + 1]) for i in range(1, len(fields) - 1, 2) if fields[i + 1].isdigit()}
+print(sum(counts[f"stage{k}"] for k in range(4)) / counts["frames"])
+PY
+)
+
+# The whole per-frame detection.
+(cd "$root" && swift build --product tympan >/dev/null 2>&1) || { echo "arm: swift build --product tympan failed" >&2; exit 1; }
+tympan="$(cd "$root" && swift build --product tympan --show-bin-path 2>/dev/null)/tympan"
+"$tympan" rules --tables > "$work/tables.txt"
+"$("$root/scripts/python-env.sh" fixtures)" - "$root/fixtures/scenes/test" "$work/scenes.f32" <<'PY'
+import sys
+import numpy as np
+import soundfile as sf
+# Six scenes of the test split, one after the other: every class, and background.
+names = [f"test_{i:04d}.flac" for i in range(0, 117, 20)]
+np.concatenate([sf.read(f"{sys.argv[1]}/{n}", dtype="float32")[0] for n in names]).astype("<f4").tofile(sys.argv[2])
+PY
+gcc -O2 "${includes[@]}" "$here/detect.c" "$root"/CKernels/*.c -lfftw3f -lm -lpthread -o "$work/detect-x86"
+if [ -n "$clang" ]; then
+    "$clang" --target=aarch64-linux-gnu -O2 -mcpu=cortex-a53 -fno-pie "${includes[@]}" \
+        -isystem /usr/aarch64-linux-gnu/include -c "$here/detect.c" -o "$work/detect.o"
+    aarch64-linux-gnu-gcc -no-pie "$work/detect.o" $(ls "$work"/obj/*.o | grep -v '/harness.o$') \
+        -L/usr/lib/aarch64-linux-gnu -lfftw3f -lm -lpthread -o "$work/detect-arm64"
+else
+    aarch64-linux-gnu-gcc -O3 -mcpu=cortex-a53 -no-pie "${includes[@]}" "$here/detect.c" "$root"/CKernels/*.c \
+        -L/usr/lib/aarch64-linux-gnu -lfftw3f -lm -lpthread -o "$work/detect-arm64"
+fi
+echo
+echo "aarch64 proof of the whole per-frame detection: the bundled rules ($(grep -c '^condition ' "$work/tables.txt") conditions, $(grep -c '^term ' "$work/tables.txt") terms) on 60 s of test scenes"
+"$work/detect-x86" "$work/tables.txt" "$work/scenes.f32" "$work/x86.trace"
+qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu "$work/detect-arm64" "$work/tables.txt" "$work/scenes.f32" "$work/a53.trace"
+"$tympan" replay "$work/x86.trace" > "$work/x86.events"
+"$tympan" replay "$work/a53.trace" > "$work/a53.events"
+python3 "$here/compare_trace.py" "$work/x86.trace" "$work/a53.trace" "$(grep -c '^onset ' "$work/tables.txt")" || status=1
+if cmp -s "$work/x86.events" "$work/a53.events"; then
+    echo "events (tympan replay of each trace): the same $(wc -l < "$work/x86.events") on both"
+else
+    echo "events differ between x86-64 and the Cortex-A53:"; diff "$work/x86.events" "$work/a53.events" | head -20
+    status=1
+fi
+marks=$(for m in begin_0 end_0 begin_1 end_1 begin_2 end_2 begin_3 end_3; do
+    aarch64-linux-gnu-nm "$work/detect-arm64" | awk -v n="tympan_marker_$m" '$3==n{print $1}'; done | paste -sd: -)
+qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu -plugin "$work/libinsncount.so,marks=$marks" -d plugin \
+    "$work/detect-arm64" "$work/tables.txt" "$work/scenes.f32" "$work/stages.trace" stages 2> "$work/detect.count"
+python3 - "$work/detect.count" "$total_logmel" <<'PY'
+import sys
+fields = open(sys.argv[1]).read().split()
+counts = {fields[i]: int(fields[i + 1]) for i in range(1, len(fields) - 1, 2) if fields[i + 1].isdigit()}
+frames = counts["frames"]
+names = ["front end (stream: log-mel, descriptors, background)", "aggregates", "scorer"]
+per = [counts[f"stage{k}"] / frames for k in range(3)]
+total = sum(per)
+print(f"{'stage':56s} instructions per frame")
+for n, v in zip(names, per):
+    print(f"{n:56s} {v:10,.0f}")
+print(f"{'whole per-frame detection':56s} {total:10,.0f}   ({total / float(sys.argv[2]):.1f} x log-mel)")
+print("share of one core (assumptions: Cortex-A53 at 1.2 GHz with IPC 0.5, Cortex-A72 at 1.5 GHz with IPC 1.0; 100 frames a second):")
+for core, hz, ipc in (("Cortex-A53", 1.2e9, 0.5), ("Cortex-A72", 1.5e9, 1.0)):
+    print(f"  {core}: {100 * total * 100 / (hz * ipc):.2f} % ({hz * ipc / total / 100:,.0f} x real time)")
+print(f"aarch64 detection instructions per frame: {round(total)}")
 PY
 exit $status

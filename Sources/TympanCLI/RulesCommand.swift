@@ -1,16 +1,41 @@
 import ArgumentParser
+import Foundation
 import Tympan
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Print the bundled rules (JSON), to edit a copy for --rules; or check a rules file.",
-        discussion: "With --check FILE: reads FILE and reports the first error with its line, or 'ok'.")
+        discussion: """
+            With --check FILE: reads FILE and reports the first error with its line, or 'ok'.
+            With --tables: prints the per-frame detection of the bundled rules (or of --rules FILE) \
+            as the C kernels take it, one item per line: the front end's configuration, the \
+            tables of tympan_aggregates and tympan_scorer, and the features the event trackers \
+            read. A program can run the detection's per-frame part from the C kernels alone with \
+            it (Benchmarks/arm/harness.c does, for the aarch64 proof); `tympan replay` turns the \
+            scores it writes into events.
+            """)
 
     @Option(help: "Check this rules file instead of printing the bundled rules.")
     var check: String?
 
+    @Flag(help: "Print the compiled tables of the per-frame detection instead of the rules.")
+    var tables = false
+
+    @Option(help: "With --tables: the rules file to compile (default: the bundled rules).")
+    var rules: String?
+
     func run() throws {
+        if tables {
+            let compiled = try loadRules(rules)
+            guard let text = try EventDetector.tables(for: compiled) else {
+                printError("these rules are scored in Swift (soft conditions or classes whose terms must all hold): no C tables")
+                throw ExitCode(1)
+            }
+            print(text, terminator: "")
+            return
+        }
+        if rules != nil { throw ValidationError("--rules goes with --tables") }
         guard let check else {
             print(Rules.bundledJSON)
             return
@@ -23,6 +48,60 @@ struct RulesCommand: ParsableCommand {
         } catch {
             printError(error.description)
             throw ExitCode(1)
+        }
+    }
+}
+
+/// The bundled rules, or those of a file, on the detection front end.
+private func loadRules(_ path: String?) throws -> Rules {
+    guard let path else { return try Rules.bundled() }
+    let text: String
+    do { text = try readTextFile(path) } catch { throw ValidationError("cannot read rules '\(path)': \(error)") }
+    do { return try Rules(json: text, source: path) } catch { throw ValidationError(error.description) }
+}
+
+/// `tympan replay`: the events of a score trace that a detection run from the
+/// C kernels alone wrote (the tables of `tympan rules --tables`).
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn a score trace written by a C-only detection into events (the aarch64 proof uses it).",
+        discussion: """
+            TRACE holds, per frame, each class's score, the frame's A-weighted level and each \\
+            class's onset feature (0 for a class without one), as float64 little-endian, frame after frame: \\
+            what a program that runs the tables of `tympan rules --tables` writes \\
+            (Benchmarks/arm/harness.c). The event trackers of the rules turn it into events, one \\
+            line each: onset and offset (seconds), class, confidence, level (dB).
+            """)
+
+    @Argument(help: "The trace file.")
+    var trace: String
+
+    @Option(help: "The rules whose trackers to run (default: the bundled rules; the same the tables came from).")
+    var rules: String?
+
+    func run() throws {
+        let rules = try loadRules(rules)
+        guard let file = fopen(trace, "rb") else {
+            throw ValidationError("cannot read trace '\(trace)': \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var values = [Double]()
+        var buffer = [Double](repeating: 0, count: 8192)
+        while true {
+            let n = fread(&buffer, 8, buffer.count, file)
+            if n == 0 { break }
+            values += buffer[0..<n]
+            if values.count > 1 << 27 { throw ValidationError("'\(trace)' is larger than 1 GiB") }
+        }
+        let scores: ScoreTrace
+        do {
+            scores = try ScoreTrace(classes: rules.classes.map(\.eventClass), frames: values)
+        } catch {
+            throw ValidationError("'\(trace)': \(error)")
+        }
+        for event in EventDetector.replay(scores, rules: rules) {
+            print(String(format: "%.3f\t%.3f\t", event.onsetSeconds, event.offsetSeconds) + event.eventClass.label
+                  + String(format: "\t%.4f\t%.1f", event.confidence, event.peakLevel))
         }
     }
 }

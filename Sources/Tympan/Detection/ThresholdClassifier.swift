@@ -57,6 +57,9 @@ struct ThresholdClassifier {
     private var next: [Double]
     private var conditionScores: [Double]  // without the scorer
     private var classScores: [Double]
+    /// What the C stages were given (nil without the scorer): written out by
+    /// `EventDetector.tables` for a detection run from C alone.
+    let tables: CompiledTables?
 
     /// `reference`: every condition through Condition.score and every sum in
     /// doubles, one term after the other, whatever the rules.
@@ -167,11 +170,15 @@ struct ThresholdClassifier {
                 let grouped = groups[k].map { range, weight in (range.map { members[$0] }, fixed(weight)) }
                 return (bias, single + grouped)
             }
-            scorer = try Kernels.Scorer(valueCount: aggregates.count,
-                                        intervals: zip(reads, intervals).map { ($0, $1.low, $1.high) }, classes: model,
+            let flat = zip(reads, intervals).map { ($0, $1.low, $1.high) }
+            scorer = try Kernels.Scorer(valueCount: aggregates.count, intervals: flat, classes: model,
                                         gate: gate.map { ($0, Self.silenceDBFS) })
+            tables = CompiledTables(frameWidth: names.count, delay: delay, features: featureRanges, windows: windows,
+                                    aggregates: aggregates, conditions: flat, classes: model,
+                                    gate: gate.map { ($0, Self.silenceDBFS) })
         } else {
             scorer = nil
+            tables = nil
         }
         values = Array(repeating: 0, count: aggregates.count)
         next = values

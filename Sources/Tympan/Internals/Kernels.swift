@@ -93,6 +93,31 @@ enum Kernels {
                 min_db: -140, max_db: 200, resolution_db: 0.25))
     }
 
+    /// The stream's configuration as `EventDetector.tables` writes it: one
+    /// line per config struct, its fields in the struct's order (floats and
+    /// doubles so that they read back to the same bits).
+    static func describeStream(_ c: FeatureConfiguration) -> [String] {
+        let s = streamConfig(c)
+        let edges = (c.descriptors?.bands ?? []).flatMap { [$0.low, $0.high] }
+        return [
+            "framer \(s.framer.frame_length) \(s.framer.hop_length) \(s.framer.lead_padding)",
+            "window \(s.window.length) \(s.window.type.rawValue) \(s.window.preemphasis) \(s.window.remove_dc_offset) "
+                + "\(s.window.dither) \(s.window.dither_seed)",
+            "spectrum \(s.spectrum.fft_size) \(s.spectrum.kind.rawValue)",
+            "filterbank \(s.filterbank.sample_rate) \(s.filterbank.fft_size) \(s.filterbank.band_count) "
+                + "\(s.filterbank.min_frequency) \(s.filterbank.max_frequency) \(s.filterbank.scale.rawValue) "
+                + "\(s.filterbank.norm.rawValue) \(s.filterbank.shape.rawValue)",
+            "log \(s.log.kind.rawValue) \(s.log.floor) \(s.log.amin) \(s.log.reference) \(s.log.top_db)",
+            "mfcc \(s.mfcc.band_count) \(s.mfcc.coefficient_count) \(s.mfcc.lifter)",
+            "descriptors \(s.with_descriptors) \(s.descriptors.sample_rate) \(s.descriptors.frame_length) "
+                + "\(s.descriptors.fft_size) \(s.descriptors.window.rawValue) \(s.descriptors.mel_band_count) "
+                + "\(s.descriptors.calibration_db) \(s.descriptors.pitch_min_hz) \(s.descriptors.pitch_max_hz) "
+                + "\(edges.count / 2)" + edges.map { " \($0)" }.joined(),
+            "background \(s.background.window_frames) \(s.background.percentile) \(s.background.min_db) "
+                + "\(s.background.max_db) \(s.background.resolution_db)",
+        ]
+    }
+
     /// Owns one `tympan_stream`.
     final class Stream {
         private let handle: OpaquePointer
