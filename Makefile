@@ -90,7 +90,8 @@ test-allocations: bootstrap
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --filter "SteadyChunk.*"
 
 # The aarch64 proof: cross-compiled kernels under qemu (Cortex-A53, A72) equal to
-# the x86-64 build, and instructions per frame (Benchmarks/arm/run.sh). CI runs it.
+# the x86-64 build, and instructions per frame, for log-mel and for the whole
+# per-frame detection of the bundled rules (Benchmarks/arm/run.sh). CI runs it.
 arm-proof:
 	Benchmarks/arm/run.sh
 

@@ -90,30 +90,7 @@ for cpu in cortex-a53 cortex-a72; do
         "$work/harness-arm64" "$seconds" "$work/$cpu-stages.bin" stages 2> "$work/$cpu.count"
 done
 # Instruction counts do not depend on the core model (same code, same ISA): the A53 run's are reported.
-python3 - "$work/cortex-a53.count" <<'PY'
-import sys
-fields = open(sys.argv[1]).read().split()
-counts = {fields[i]: int(fields[i + 1]) for i in range(1, len(fields) - 1, 2) if fields[i + 1].isdigit()}
-frames = counts["frames"]
-names = ["window", "FFT + power spectrum", "mel filterbank", "log"]
-per = [counts[f"stage{k}"] / frames for k in range(4)]
-total = sum(per)
-print(f"{'stage':24s} instructions per frame")
-for n, v in zip(names, per):
-    print(f"{n:24s} {v:10,.0f}")
-print(f"{'log-mel':24s} {total:10,.0f}")
-print("estimated real-time factor (assumptions: Cortex-A53 at 1.2 GHz with IPC 0.5, Cortex-A72 at 1.5 GHz with IPC 1.0; 100 frames per second of audio):")
-for core, hz, ipc in (("Cortex-A53", 1.2e9, 0.5), ("Cortex-A72", 1.5e9, 1.0)):
-    print(f"  {core}: {hz * ipc / total / 100:,.0f} x real time")
-print(f"aarch64 log-mel instructions per frame: {round(total)}")
-PY
-total_logmel=$(python3 - "$work/cortex-a53.count" <<'PY'
-import sys
-fields = open(sys.argv[1]).read().split()
-counts = {fields[i]: int(fields[i + 1]) for i in range(1, len(fields) - 1, 2) if fields[i + 1].isdigit()}
-print(sum(counts[f"stage{k}"] for k in range(4)) / counts["frames"])
-PY
-)
+python3 "$here/report.py" log-mel "$work/cortex-a53.count"
 
 # The whole per-frame detection.
 (cd "$root" && swift build --product tympan >/dev/null 2>&1) || { echo "arm: swift build --product tympan failed" >&2; exit 1; }
@@ -154,21 +131,5 @@ marks=$(for m in begin_0 end_0 begin_1 end_1 begin_2 end_2 begin_3 end_3; do
     aarch64-linux-gnu-nm "$work/detect-arm64" | awk -v n="tympan_marker_$m" '$3==n{print $1}'; done | paste -sd: -)
 qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu -plugin "$work/libinsncount.so,marks=$marks" -d plugin \
     "$work/detect-arm64" "$work/tables.txt" "$work/scenes.f32" "$work/stages.trace" stages 2> "$work/detect.count"
-python3 - "$work/detect.count" "$total_logmel" <<'PY'
-import sys
-fields = open(sys.argv[1]).read().split()
-counts = {fields[i]: int(fields[i + 1]) for i in range(1, len(fields) - 1, 2) if fields[i + 1].isdigit()}
-frames = counts["frames"]
-names = ["front end (stream: log-mel, descriptors, background)", "aggregates", "scorer"]
-per = [counts[f"stage{k}"] / frames for k in range(3)]
-total = sum(per)
-print(f"{'stage':56s} instructions per frame")
-for n, v in zip(names, per):
-    print(f"{n:56s} {v:10,.0f}")
-print(f"{'whole per-frame detection':56s} {total:10,.0f}   ({total / float(sys.argv[2]):.1f} x log-mel)")
-print("share of one core (assumptions: Cortex-A53 at 1.2 GHz with IPC 0.5, Cortex-A72 at 1.5 GHz with IPC 1.0; 100 frames a second):")
-for core, hz, ipc in (("Cortex-A53", 1.2e9, 0.5), ("Cortex-A72", 1.5e9, 1.0)):
-    print(f"  {core}: {100 * total * 100 / (hz * ipc):.2f} % ({hz * ipc / total / 100:,.0f} x real time)")
-print(f"aarch64 detection instructions per frame: {round(total)}")
-PY
+python3 "$here/report.py" detection "$work/detect.count" "$work/cortex-a53.count"
 exit $status
