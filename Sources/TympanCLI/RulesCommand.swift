@@ -12,7 +12,7 @@ struct RulesCommand: ParsableCommand {
             as the C kernels take it, one item per line: the front end's configuration, the \
             tables of tympan_aggregates and tympan_scorer, and the features the event trackers \
             read. A program can run the detection's per-frame part from the C kernels alone with \
-            it (Benchmarks/arm/harness.c does, for the aarch64 proof); `tympan replay` turns the \
+            it (Benchmarks/arm/detect.c does, for the aarch64 proof); `tympan replay` turns the \
             scores it writes into events.
             """)
 
@@ -66,10 +66,10 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn a score trace written by a C-only detection into events (the aarch64 proof uses it).",
         discussion: """
-            TRACE holds, per frame, each class's score, the frame's A-weighted level and each \\
-            class's onset feature (0 for a class without one), as float64 little-endian, frame after frame: \\
-            what a program that runs the tables of `tympan rules --tables` writes \\
-            (Benchmarks/arm/harness.c). The event trackers of the rules turn it into events, one \\
+            TRACE holds, per frame, each class's score, the frame's A-weighted level and each \
+            class's onset feature (0 for a class without one), as float64 little-endian, frame after frame: \
+            what a program that runs the tables of `tympan rules --tables` writes \
+            (Benchmarks/arm/detect.c). The event trackers of the rules turn it into events, one \
             line each: onset and offset (seconds), class, confidence, level (dB).
             """)
 
