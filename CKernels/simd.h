@@ -1,7 +1,7 @@
 /* Four float lanes, chosen at compile time: NEON on aarch64, SSE2 on x86-64
  * (every x86-64 has it), nothing elsewhere or with -DTYMPAN_NO_SIMD. The
  * kernels that use it (window, the real FFT's split step with the power, filterbank, log; the
- * scorer's two double lanes) are written
+ * aggregates' and the scorer's two double lanes) are written
  * once against these few operations and keep their scalar reference next to
  * them (the *_scalar functions of tympan.h), which the tests compare.
  * Internal header: not part of the public API. */
@@ -75,6 +75,12 @@ static inline unsigned v2d_inside(v2d x, v2d low, v2d high) {
     uint64x2_t m = vandq_u64(vcgeq_f64(x, low), vcleq_f64(x, high));
     return (unsigned)(vgetq_lane_u64(m, 0) & 1) | (unsigned)(vgetq_lane_u64(m, 1) & 1) << 1;
 }
+static inline void v2d_store(double *p, v2d x) { vst1q_f64(p, x); }
+static inline v2d v2d_splat(double x) { return vdupq_n_f64(x); }
+static inline v2d v2d_add(v2d a, v2d b) { return vaddq_f64(a, b); }
+/* Lane-wise x < low ? x : low, and x > high ? x : high (NaN x: low, high), as the scalar code. */
+static inline v2d v2d_lower(v2d low, v2d x) { return vbslq_f64(vcltq_f64(x, low), x, low); }
+static inline v2d v2d_higher(v2d high, v2d x) { return vbslq_f64(vcgtq_f64(x, high), x, high); }
 
 #elif !defined(TYMPAN_NO_SIMD) && (defined(__SSE2__) || defined(__x86_64__))
 #include <emmintrin.h>
@@ -132,6 +138,12 @@ static inline v2d v2d_pair(double a, double b) { return _mm_set_pd(b, a); }
 static inline unsigned v2d_inside(v2d x, v2d low, v2d high) {
     return (unsigned)_mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(x, low), _mm_cmple_pd(x, high)));
 }
+static inline void v2d_store(double *p, v2d x) { _mm_storeu_pd(p, x); }
+static inline v2d v2d_splat(double x) { return _mm_set1_pd(x); }
+static inline v2d v2d_add(v2d a, v2d b) { return _mm_add_pd(a, b); }
+/* minpd / maxpd: (x < low) ? x : low and (x > high) ? x : high, exactly the scalar code's. */
+static inline v2d v2d_lower(v2d low, v2d x) { return _mm_min_pd(x, low); }
+static inline v2d v2d_higher(v2d high, v2d x) { return _mm_max_pd(x, high); }
 
 #else
 #define TYMPAN_SIMD 0

@@ -368,6 +368,9 @@ tympan_status tympan_stream_reset(tympan_stream *stream);
  * windows over one feature are taken shortest first, and one that contains
  * the window before it adds only its own frames to that window's sum (so a
  * frame is read once per feature, not once per window). Values are doubles.
+ * Two features whose windows are alike are computed together, one in each of
+ * two double lanes (SSE2, NEON), each lane in that same order: the values
+ * equal the scalar reference's (tympan_aggregates_push_scalar) bit for bit.
  */
 typedef enum tympan_aggregate {
     TYMPAN_AGGREGATE_VALUE = 0,  /* the frame's own value */
@@ -471,6 +474,10 @@ tympan_status tympan_spectrum_process_scalar(tympan_spectrum *spectrum, const fl
 tympan_status tympan_filterbank_process_scalar(const tympan_filterbank *filterbank, const float *power,
                                                size_t power_count, float *mel, size_t mel_count);
 tympan_status tympan_ln_scalar(const float *values, float *out, size_t count, float floor);
+tympan_status tympan_aggregates_push_scalar(tympan_aggregates *aggregates, const float *frame, size_t frame_count,
+                                            double *values, size_t value_count, ptrdiff_t *computed);
+tympan_status tympan_aggregates_flush_scalar(tympan_aggregates *aggregates, double *values, size_t value_count,
+                                             ptrdiff_t *computed);
 tympan_status tympan_scorer_process_scalar(tympan_scorer *scorer, const double *values, size_t value_count,
                                            double *scores, size_t class_count, int *gated);
 

@@ -38,11 +38,30 @@ import TestSupport
 
         func create(values: Int, gate: Int, below: Double = -90) -> OpaquePointer? {
             var handle: OpaquePointer?
-            var config = tympan_scorer_config(
-                value_count: values, condition_count: reads.count, condition_value: reads, condition_low: low,
-                condition_high: high, class_count: bias.count, class_bias: bias, class_term_end: ends,
-                term_arity: arity, term_conditions: members, term_weights: weights, gate_value: gate, gate_below: below)
-            return tympan_scorer_create(&config, &handle) == TYMPAN_OK ? handle : nil
+            // Pointers that live through create (an array passed inline would not).
+            let status = reads.withUnsafeBufferPointer { reads in
+                low.withUnsafeBufferPointer { low in
+                    high.withUnsafeBufferPointer { high in
+                        bias.withUnsafeBufferPointer { bias in
+                            ends.withUnsafeBufferPointer { ends in
+                                members.withUnsafeBufferPointer { members in
+                                    weights.withUnsafeBufferPointer { weights in
+                                        var config = tympan_scorer_config(
+                                            value_count: values, condition_count: reads.count,
+                                            condition_value: reads.baseAddress, condition_low: low.baseAddress,
+                                            condition_high: high.baseAddress, class_count: bias.count,
+                                            class_bias: bias.baseAddress, class_term_end: ends.baseAddress,
+                                            term_arity: arity, term_conditions: members.baseAddress,
+                                            term_weights: weights.baseAddress, gate_value: gate, gate_below: below)
+                                        return tympan_scorer_create(&config, &handle)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return status == TYMPAN_OK ? handle : nil
         }
 
         /// The scores written plainly: a term holds when each of its conditions does.
@@ -60,6 +79,38 @@ import TestSupport
             }
             return (out, held)
         }
+    }
+
+    /// A tympan_aggregates over frames of `width` floats (the arrays live through create).
+    static func aggregates(width: Int, features: [(first: Int, width: Int)], windows: [(Int, Int, Int)],
+                           aggregateWindow: [Int], aggregateKind: [tympan_aggregate], delay: Int,
+                           status: inout tympan_status) -> OpaquePointer? {
+        let first = features.map(\.first), widths = features.map(\.width)
+        let feature = windows.map(\.0), frames = windows.map(\.1), ahead = windows.map(\.2)
+        var handle: OpaquePointer?
+        status = first.withUnsafeBufferPointer { first in
+            widths.withUnsafeBufferPointer { widths in
+                feature.withUnsafeBufferPointer { feature in
+                    frames.withUnsafeBufferPointer { frames in
+                        ahead.withUnsafeBufferPointer { ahead in
+                            aggregateWindow.withUnsafeBufferPointer { aggregateWindow in
+                                aggregateKind.withUnsafeBufferPointer { aggregateKind in
+                                    var config = tympan_aggregates_config(
+                                        frame_width: width, feature_count: first.count, feature_first: first.baseAddress,
+                                        feature_width: widths.baseAddress, window_count: feature.count,
+                                        window_feature: feature.baseAddress, window_frames: frames.baseAddress,
+                                        window_ahead: ahead.baseAddress, aggregate_count: aggregateWindow.count,
+                                        aggregate_window: aggregateWindow.baseAddress,
+                                        aggregate_kind: aggregateKind.baseAddress, delay: delay)
+                                    return tympan_aggregates_create(&config, &handle)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return handle
     }
 
     @Test("Scorer: the four-lane and scalar paths equal a plain computation exactly (scores and every condition's byte), for condition counts with and without a remainder, NaN and infinite values included",
@@ -144,13 +195,11 @@ import TestSupport
                                          TYMPAN_AGGREGATE_RANGE]
         let aggregateWindow = windows.indices.flatMap { w in Array(repeating: w, count: kinds.count) }
         let aggregateKind = windows.indices.flatMap { _ in kinds }
-        var config = tympan_aggregates_config(
-            frame_width: width, feature_count: features.count, feature_first: features.map(\.0),
-            feature_width: features.map(\.1), window_count: windows.count, window_feature: windows.map(\.0),
-            window_frames: windows.map(\.1), window_ahead: windows.map(\.2), aggregate_count: aggregateKind.count,
-            aggregate_window: aggregateWindow, aggregate_kind: aggregateKind, delay: delay)
-        var handle: OpaquePointer?
-        #expect(tympan_aggregates_create(&config, &handle) == TYMPAN_OK)
+        var status = TYMPAN_EINVAL
+        let handle = Self.aggregates(width: width, features: features.map { ($0.0, $0.1) }, windows: windows,
+                                     aggregateWindow: aggregateWindow, aggregateKind: aggregateKind, delay: delay,
+                                     status: &status)
+        #expect(status == TYMPAN_OK)
         let a = try #require(handle)
         defer { tympan_aggregates_destroy(a) }
         // Small integers: every sum is exact, in any order.
@@ -190,17 +239,60 @@ import TestSupport
         #expect(tympan_aggregates_push(a, frames[0], width - 1, &values, values.count, &e) == TYMPAN_ELENGTH)
     }
 
+    @Test("Aggregates: the two-lane path (features whose windows are alike, in pairs) equals the scalar reference bit for bit, on random values over eight decades, an odd feature out included")
+    func aggregateLanes() throws {
+        var generator = SplitMix(seed: 9)
+        let width = 5
+        // Features 0, 1, 3 have the same windows (two pairs cannot form: 0 and 1 pair, 3 waits);
+        // 2 and 4 have others of their own, alike too.
+        let shapes = [(5, 2), (11, 5), (21, 10), (41, 20)]
+        var windows = [(Int, Int, Int)]()
+        for f in [0, 1, 3] { windows += shapes.map { (f, $0.0, $0.1) } }
+        for f in [2, 4] { windows += [(f, 1, 0), (f, 7, 3), (f, 3, 0)] }
+        let kinds: [tympan_aggregate] = [TYMPAN_AGGREGATE_VALUE, TYMPAN_AGGREGATE_MEAN, TYMPAN_AGGREGATE_MAX,
+                                         TYMPAN_AGGREGATE_MIN, TYMPAN_AGGREGATE_RISE, TYMPAN_AGGREGATE_FALL,
+                                         TYMPAN_AGGREGATE_RANGE]
+        let aggregateWindow = windows.indices.flatMap { w in Array(repeating: w, count: kinds.count) }
+        let aggregateKind = windows.indices.flatMap { _ in kinds }
+        var status1 = TYMPAN_EINVAL, status2 = TYMPAN_EINVAL
+        let features = (0..<width).map { (first: $0, width: 1) }
+        let lanes = try #require(Self.aggregates(width: width, features: features, windows: windows, aggregateWindow: aggregateWindow,
+                                                 aggregateKind: aggregateKind, delay: 20, status: &status1))
+        let scalar = try #require(Self.aggregates(width: width, features: features, windows: windows, aggregateWindow: aggregateWindow,
+                                                  aggregateKind: aggregateKind, delay: 20, status: &status2))
+        #expect(status1 == TYMPAN_OK && status2 == TYMPAN_OK)
+        defer { tympan_aggregates_destroy(lanes); tympan_aggregates_destroy(scalar) }
+        var a = [Double](repeating: 0, count: aggregateKind.count), b = a
+        var scored = 0
+        func same() -> Bool { zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern } }
+        for t in 0..<300 {
+            let row = (0..<width).map { _ in Float(pow(10, Double.random(in: -4...4, using: &generator)))
+                * (Bool.random(using: &generator) ? 1 : -1) }
+            var e1 = -2, e2 = -2
+            #expect(tympan_aggregates_push(lanes, row, width, &a, a.count, &e1) == TYMPAN_OK)
+            #expect(tympan_aggregates_push_scalar(scalar, row, width, &b, b.count, &e2) == TYMPAN_OK)
+            #expect(e1 == e2)
+            if e1 >= 0 { #expect(same(), "frame \(t)"); scored += 1 }
+        }
+        while true {
+            var e1 = -2, e2 = -2
+            #expect(tympan_aggregates_flush(lanes, &a, a.count, &e1) == TYMPAN_OK)
+            #expect(tympan_aggregates_flush_scalar(scalar, &b, b.count, &e2) == TYMPAN_OK)
+            #expect(e1 == e2)
+            if e1 < 0 { break }
+            #expect(same(), "flushed frame \(e1)")
+            scored += 1
+        }
+        #expect(scored == 300)
+    }
+
     @Test("Aggregates refuse a feature past the frame, a window on no feature or of no frames, one looking further ahead than the delay, two windows alike, an unknown statistic")
     func aggregateRefusals() {
         func refused(first: Int = 0, window: (Int, Int, Int) = (0, 3, 1), second: (Int, Int, Int) = (0, 1, 0),
                      kind: UInt32 = 2) -> Bool {
-            var config = tympan_aggregates_config(
-                frame_width: 4, feature_count: 1, feature_first: [first], feature_width: [2], window_count: 2,
-                window_feature: [window.0, second.0], window_frames: [window.1, second.1],
-                window_ahead: [window.2, second.2], aggregate_count: 1, aggregate_window: [0],
-                aggregate_kind: [tympan_aggregate(rawValue: kind)], delay: 1)
-            var handle: OpaquePointer?
-            let status = tympan_aggregates_create(&config, &handle)
+            var status = TYMPAN_OK
+            let handle = Self.aggregates(width: 4, features: [(first, 2)], windows: [window, second], aggregateWindow: [0],
+                                         aggregateKind: [tympan_aggregate(rawValue: kind)], delay: 1, status: &status)
             tympan_aggregates_destroy(handle)
             return status == TYMPAN_EINVAL && handle == nil
         }
