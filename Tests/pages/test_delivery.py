@@ -168,7 +168,10 @@ def test_postgres_restart_mid_stream(tmp_path, database):
         stream.serve("platform-pg-restart", http)
         assert wait_for(lambda: stream.stored(http) == 0)
         time.sleep(0.3)
-        feeding, publisher = stream.publish("pole-r", EVENTS)
+        # 500 events a second (6 s in all), so that the outage, which starts once 500 are
+        # stored, falls mid-stream however fast the platform stores: at the publisher's
+        # full rate the platform had sometimes stored all 3,000 before the server stopped.
+        feeding, publisher = stream.publish("pole-r", EVENTS, pause=0.1)
         assert wait_for(lambda: stream.stored(http) >= 500, 60), diagnosis(stream, http)
         subprocess.run([control, "stop"], check=True)
         time.sleep(3)
@@ -176,8 +179,12 @@ def test_postgres_restart_mid_stream(tmp_path, database):
         feeding.join()
         assert publisher.wait(timeout=60) == 0
         expect_each_once(stream, http, "pole-r")
+        # A batch whose statement the stop cut off is logged and tried again; one that
+        # asked for a connection while the server was down just waited for it (within
+        # the 10 s the platform allows): which of the two happens depends on timing.
         log = stream.log_text()
-        assert "cannot store " in log and "tympan/pole-r/events" in log and "trying again" in log, log[-3000:]
+        if "cannot store " in log:
+            assert "tympan/pole-r/events" in log and "trying again" in log, log[-3000:]
     finally:
         stream.close()
 
