@@ -9,6 +9,9 @@
 #define AES17_DB 3.0102999566398120 /* 10 log10(2): a full-scale sine reads 0 dBFS */
 #define FLOOR_POWER 1e-12           /* -120 dB */
 #define FLOOR_MEL 1e-10
+#define MEDIAN_SPREAD_START 2.0f /* the bracket around the last frame's median: a factor either side */
+#define MEDIAN_SPREAD_MIN 1.1f
+#define MEDIAN_SPREAD_MAX 1e4f
 
 struct tympan_descriptors {
     double sample_rate;
@@ -22,6 +25,9 @@ struct tympan_descriptors {
     float *a_weight;          /* per bin, linear power gain, one-sided factor folded in */
     float *magnitude;         /* scratch, bin_count */
     float *sorted;            /* scratch for the median, bin_count */
+    float *gathered;          /* and another */
+    float *guess;             /* per median (whole spectrum, then each band): the last frame's */
+    float *spread;            /* and the factor of the bracket around it (see median_near) */
     float *previous_mel_db;   /* mel_band_count */
     int has_previous;
     size_t *band_first;       /* per band: first and last bin (inclusive) */
@@ -51,6 +57,9 @@ void tympan_descriptors_destroy(tympan_descriptors *d) {
     free(d->a_weight);
     free(d->magnitude);
     free(d->sorted);
+    free(d->gathered);
+    free(d->guess);
+    free(d->spread);
     free(d->previous_mel_db);
     free(d->band_first);
     free(d->band_last);
@@ -95,6 +104,9 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->a_weight = tympan_alloc_floats(d->bin_count);
     d->magnitude = tympan_alloc_floats(d->bin_count);
     d->sorted = tympan_alloc_floats(d->bin_count);
+    d->gathered = tympan_alloc_floats(d->bin_count);
+    d->guess = tympan_alloc_floats(c->band_count + 1);
+    d->spread = tympan_alloc_floats(c->band_count + 1);
     d->previous_mel_db = tympan_alloc_floats(c->mel_band_count);
     d->band_first = calloc(c->band_count + 1, sizeof(size_t));
     d->band_last = calloc(c->band_count + 1, sizeof(size_t));
@@ -102,7 +114,7 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->lag_values = tympan_alloc_floats(d->lag_max + 1);
     d->acf_in = (fftwf_complex *)tympan_alloc_floats(2 * d->bin_count);
     d->acf_out = tympan_alloc_floats(c->fft_size);
-    if (!d->a_weight || !d->magnitude || !d->sorted || !d->previous_mel_db || !d->band_first ||
+    if (!d->a_weight || !d->magnitude || !d->sorted || !d->gathered || !d->guess || !d->spread || !d->previous_mel_db || !d->band_first ||
         !d->band_last || !d->window_acf || !d->lag_values || !d->acf_in || !d->acf_out) {
         tympan_descriptors_destroy(d);
         return TYMPAN_ENOMEM;
@@ -133,6 +145,7 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->acf_plan = fftwf_plan_dft_c2r_1d((int)c->fft_size, d->acf_in, d->acf_out, FFTW_ESTIMATE);
     tympan_planner_unlock();
     if (!d->acf_plan) { tympan_descriptors_destroy(d); return TYMPAN_EFFT; }
+    tympan_descriptors_reset(d);
     *out = d;
     return TYMPAN_OK;
 }
@@ -140,6 +153,10 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
 tympan_status tympan_descriptors_reset(tympan_descriptors *d) {
     if (!d) return TYMPAN_EINVAL;
     d->has_previous = 0;
+    for (size_t i = 0; i <= d->band_count; i++) {
+        d->guess[i] = 0;
+        d->spread[i] = MEDIAN_SPREAD_START;
+    }
     return TYMPAN_OK;
 }
 
@@ -178,9 +195,61 @@ static float select_kth(float *a, size_t n, size_t k) {
             equal += v == pivot;
         }
         if (k < equal) return pivot;
+        if (equal == lo) return pivot; /* nothing below or equal: a NaN pivot (NaN power); no progress */
         lo = equal;
     }
     return a[lo];
+}
+
+static inline uint32_t bits_of(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+/* The k-th smallest of v[0 ..< n] (power: non-negative; v is not reordered),
+ * exactly as select_kth, but mostly from one pass over v: a frame's median is
+ * close to the last frame's (*guess), so the pass counts the values below a
+ * bracket around it (a factor *spread either side) and gathers those inside;
+ * when the k-th smallest is among the gathered, select_kth runs on them alone.
+ * Otherwise (an onset, a new tone, the first frame) a second pass gathers the
+ * side that holds it. The bracket widens after a miss and narrows while it
+ * gathers more than a quarter of the values. Any bracket gives the same answer;
+ * only the time differs. Non-negative floats order as their bit patterns do,
+ * so the tests are integer ones: one subtraction and compare for the bracket. */
+static float median_near(float *scratch, const float *v, size_t n, size_t k, float *guess, float *spread) {
+    uint32_t lo = bits_of(*guess / *spread), hi = bits_of(*guess * *spread);
+    uint32_t width = hi - lo;
+    size_t below = 0, inside = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t x = bits_of(v[j]);
+        below += x < lo;
+        scratch[inside] = v[j];
+        inside += x - lo <= width;
+    }
+    float m;
+    if (below <= k && k < below + inside) {
+        m = select_kth(scratch, inside, k - below);
+        if (inside > n / 4 && *spread > MEDIAN_SPREAD_MIN) *spread = sqrtf(*spread);
+    } else {
+        size_t count = 0;
+        if (k < below) {
+            for (size_t j = 0; j < n; j++) {
+                scratch[count] = v[j];
+                count += bits_of(v[j]) < lo;
+            }
+        } else {
+            for (size_t j = 0; j < n; j++) {
+                scratch[count] = v[j];
+                count += bits_of(v[j]) > hi;
+            }
+            k -= below + inside;
+        }
+        m = select_kth(scratch, count, k);
+        if (*spread < MEDIAN_SPREAD_MAX) *spread *= *spread;
+    }
+    *guess = m;
+    return m;
 }
 
 /* Flatness reads magnitudes floored at 1e-5. */
@@ -284,14 +353,20 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     double bin_hz = d->sample_rate / (double)d->fft_size;
 
     /* Time domain: level, crest, zero crossings. */
-    double sum_squares = 0, peak = 0;
-    size_t crossings = 0;
+    double sum_squares = 0;
+    for (size_t i = 0; i < frame_count; i++) sum_squares += (double)frame[i] * frame[i];
+    /* Separate loops, so that the compiler can vectorise these two: the
+     * largest magnitude as the largest bit pattern without the sign (the
+     * samples are finite), and the sign changes. */
+    uint32_t peak_bits = 0, crossings = 0;
     for (size_t i = 0; i < frame_count; i++) {
-        double x = frame[i];
-        sum_squares += x * x;
-        if (fabs(x) > peak) peak = fabs(x);
-        if (i > 0 && ((frame[i - 1] < 0) != (x < 0))) crossings++;
+        uint32_t bits = bits_of(frame[i]) & 0x7fffffffu;
+        peak_bits = bits > peak_bits ? bits : peak_bits;
     }
+    for (size_t i = 1; i < frame_count; i++) crossings += (frame[i - 1] < 0) != (frame[i] < 0);
+    float peak_magnitude;
+    memcpy(&peak_magnitude, &peak_bits, sizeof peak_magnitude);
+    double peak = peak_magnitude;
     double mean_square = sum_squares / (double)frame_count;
     out[TYMPAN_DESCRIPTOR_LEVEL] = (float)(to_db(mean_square) + AES17_DB);
     out[TYMPAN_DESCRIPTOR_CREST] = mean_square > 0 ? (float)(20.0 * log10(peak / sqrt(mean_square))) : 0.0f;
@@ -315,18 +390,18 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
         }
         total += 2.0 * p;
         arithmetic += floored(m);
-        d->sorted[k - 1] = power[k];
         strongest = power[k] > strongest ? power[k] : strongest;
     }
     out[TYMPAN_DESCRIPTOR_LEVEL_A] = (float)(to_db(weighted * d->power_scale) + AES17_DB + d->calibration_db);
     double centroid = magnitude_sum > 0 ? weighted_frequency / magnitude_sum : 0;
-    double spread = 0, cumulative = 0, rolloff = 0;
-    int rolled = 0;
+    double spread = 0, cumulative = 0, rolloff = 0, reach = 0.85 * magnitude_sum;
     for (size_t k = 0; k < n; k++) {
         double f = (double)k * bin_hz - centroid;
         spread += d->magnitude[k] * f * f;
+    }
+    for (size_t k = 0; k < n; k++) {
         cumulative += d->magnitude[k];
-        if (!rolled && cumulative >= 0.85 * magnitude_sum) { rolloff = (double)k * bin_hz; rolled = 1; }
+        if (cumulative >= reach) { rolloff = (double)k * bin_hz; break; }
     }
     out[TYMPAN_DESCRIPTOR_CENTROID] = (float)centroid;
     out[TYMPAN_DESCRIPTOR_BANDWIDTH] = magnitude_sum > 0 ? (float)sqrt(spread / magnitude_sum) : 0.0f;
@@ -336,7 +411,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     size_t inner = n - 2;
     double log_sum = log_of_product(d->magnitude + 1, inner);
     out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
-    float median = select_kth(d->sorted, inner, inner / 2);
+    float median = median_near(d->sorted, power + 1, inner, inner / 2, &d->guess[0], &d->spread[0]);
     out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(to_db(strongest) - to_db(median));
 
     /* Positive flux of the mel bands in dB. */
@@ -361,15 +436,19 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     for (size_t b = 0; b < d->band_count; b++) {
         double band = 0;
         size_t first = d->band_first[b], last = d->band_last[b], top = first;
-        for (size_t k = first; k <= last; k++) {
-            band += (k == 0 || k == n - 1 ? 1.0 : 2.0) * power[k];
-            d->sorted[k - first] = power[k];
+        /* One-sided: DC and Nyquist count once, the bins between them twice. */
+        size_t k = first;
+        if (k == 0) band += power[k++];
+        size_t inner_last = last == n - 1 ? last - 1 : last;
+        for (; k <= inner_last; k++) band += 2.0 * power[k];
+        if (last == n - 1 && k == last) band += power[last];
+        for (k = first; k <= last; k++)
             if (power[k] > power[top]) top = k;
-        }
         levels[b] = (float)(to_db(band * d->power_scale) + AES17_DB);
         ratios[b] = total > 0 ? (float)(to_db(band) - to_db(total)) : 0.0f;
         size_t count = last - first + 1;
-        tonalities[b] = (float)(to_db(power[top]) - to_db(select_kth(d->sorted, count, count / 2)));
+        float median = median_near(d->sorted, power + first, count, count / 2, &d->guess[b + 1], &d->spread[b + 1]);
+        tonalities[b] = (float)(to_db(power[top]) - to_db(median));
         double shift = 0;
         if (top > 0 && top + 1 < n && power[top] > 0) {
             double l = to_db(power[top - 1]), c = to_db(power[top]), r = to_db(power[top + 1]);

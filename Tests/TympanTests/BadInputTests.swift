@@ -73,6 +73,20 @@ import Tympan
         #expect(try extractor.append([]).frameCount == 0)
     }
 
+    @Test("Finite samples near the float range (power spectra overflow to inf and NaN) are detected on without hanging",
+          .timeLimit(.minutes(1)))
+    func hugeFiniteSamples() throws {
+        // Alternating ±3e38: the FFT's sums overflow, the power bins are inf and NaN.
+        // The median behind tonality once looped forever on a NaN pivot.
+        let samples = (0..<32000).map { $0 % 2 == 0 ? Float(3e38) : Float(-3e38) }
+        let detector = try EventDetector()
+        var events = try detector.append(samples)
+        events += try detector.finish()
+        let features = try FeatureConfiguration.detection.features(of: samples)
+        #expect(features.frameCount == 201)
+        #expect(events.allSatisfy { $0.onset >= 0 && $0.offset <= 32000 + 400 })
+    }
+
     @Test("NaN and infinite samples throw nonFiniteSample with the index, and nothing is consumed",
           arguments: [Float.nan, .infinity, -.infinity])
     func nonFiniteSamples(_ bad: Float) throws {
