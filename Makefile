@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations arm-proof bench fixtures fixtures-real fit-splits loso lovo rules reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations test-fuzz-inputs fuzz fuzz-sensor arm-proof bench fixtures fixtures-real fit-splits loso lovo rules reference clean
 
 all: build
 
@@ -21,13 +21,44 @@ demo: build
 	@echo
 	@scripts/platform-demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" "$$($(SWIFT) build -c release --show-bin-path)/tympan-platform" $(OUT)
 
-test: test-swift test-fixtures test-pages test-allocations
+test: test-swift test-fuzz-inputs test-fixtures test-pages test-allocations
 
 # The platform's store tests run on SQLite and on PostgreSQL: a throwaway
 # server on 127.0.0.1:55432 (scripts/postgres-test.sh; left running).
 test-swift: bootstrap
 	$(SWIFT) build --build-tests
 	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url $(SWIFT) test --skip-build
+
+# The fuzz targets (Sources/TympanFuzz, Sources/TympanPlatformFuzz): every
+# saved input (seeds and the crashers found so far, Tests/Fuzz/) replayed
+# through the plain build.
+SENSOR_FUZZ_TARGETS = features simd rules labels sensor-config audio-file raw-pcm
+PLATFORM_FUZZ_TARGETS = platform-message
+test-fuzz-inputs: bootstrap
+	$(SWIFT) build --product tympan-fuzz
+	$(SWIFT) build --product tympan-platform-fuzz
+	@bin="$$($(SWIFT) build --show-bin-path)" && \
+	for t in $(SENSOR_FUZZ_TARGETS); do "$$bin/tympan-fuzz" $$t $$(ls -d Tests/Fuzz/seeds/$$t Tests/Fuzz/regressions/$$t 2>/dev/null) || exit 1; done && \
+	for t in $(PLATFORM_FUZZ_TARGETS); do "$$bin/tympan-platform-fuzz" $$t $$(ls -d Tests/Fuzz/seeds/$$t Tests/Fuzz/regressions/$$t 2>/dev/null) || exit 1; done
+
+# Coverage-guided fuzzing: libFuzzer with AddressSanitizer and
+# UndefinedBehaviorSanitizer, FUZZ_SECONDS a target (scripts/fuzz.sh; corpus
+# and crashes in out/fuzz/), built in .build-fuzz against the Swift
+# toolchain's libFuzzer. `make fuzz-sensor` leaves out the platform's target
+# (whose build compiles the server's packages with the sanitizers: 14 minutes).
+FUZZ_SECONDS ?= 60
+FUZZ_RUNTIME = $$(ls -d $$(dirname $$(readlink -f $$(command -v swift)))/../lib/clang/*/lib/linux | head -1)
+FUZZ_FLAGS = --scratch-path .build-fuzz -Xswiftc -DFUZZING -Xswiftc -sanitize=address \
+	-Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+	-Xcc -fsanitize=address,undefined -Xcc -fno-sanitize-recover=undefined \
+	-Xcc -fsanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+	-Xlinker $(FUZZ_RUNTIME)/libclang_rt.fuzzer_no_main-$$(uname -m).a -Xlinker -lstdc++
+fuzz-sensor: bootstrap
+	$(SWIFT) build --product tympan-fuzz $(FUZZ_FLAGS)
+	scripts/fuzz.sh "$$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/tympan-fuzz" $(FUZZ_SECONDS) $(SENSOR_FUZZ_TARGETS)
+fuzz: fuzz-sensor
+	$(SWIFT) build --product tympan-platform-fuzz $(FUZZ_FLAGS)
+	scripts/fuzz.sh "$$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/tympan-platform-fuzz" $(FUZZ_SECONDS) $(PLATFORM_FUZZ_TARGETS)
 
 # The platform's web pages in a real headless Chromium (Selenium, .venv-pages):
 # a real mosquitto and `tympan-platform serve`; screenshots in out/pages/.
@@ -120,4 +151,4 @@ reference:
 	cd fixtures/reference/sed_eval && ../../../$(REFERENCE_VENV)/bin/python make_sed_eval.py
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build .build-fuzz $(OUT)

@@ -12,6 +12,8 @@ let package = Package(
         // The central platform: its own targets, so that a sensor build
         // (`swift build --product tympan`) never compiles a server.
         .executable(name: "tympan-platform", targets: ["TympanPlatformCLI"]),
+        .executable(name: "tympan-fuzz", targets: ["TympanFuzz"]),
+        .executable(name: "tympan-platform-fuzz", targets: ["TympanPlatformFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -99,6 +101,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fuzz targets (`make fuzz`: libFuzzer, address and undefined-behaviour
+        // sanitizers); built plainly, `tympan-fuzz TARGET FILES` replays saved inputs.
+        // The platform's apart, so that the sensor side's fuzz build carries no server.
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
+        .executableTarget(
+            name: "TympanFuzz",
+            dependencies: ["CTympan", "FuzzSupport", "Tympan", "TympanIO", "TympanEvaluation", "TympanSensor"]
+        ),
+        .executableTarget(name: "TympanPlatformFuzz", dependencies: ["FuzzSupport", "TympanPlatform"]),
+        .target(name: "CFuzzer", path: "Sources/CFuzzer"),
         // Helpers shared by the test targets (a seeded generator).
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "CTympanTests", dependencies: ["CTympan", "TestSupport"]),

@@ -1,0 +1,2 @@
+/* Declarations only (include/CFuzzer.h). */
+#include "CFuzzer.h"

@@ -1,0 +1,212 @@
+import CTympan
+import FuzzSupport
+import Foundation
+@testable import Tympan
+import TympanEvaluation
+import TympanIO
+import TympanSensor
+
+/// Bit patterns, so that NaN equals NaN.
+private func same(_ a: [Float], _ b: [Float]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
+
+/// A configuration from a preset with fields fuzzed (in and out of their
+/// bounds); samples from the rest, as 16-bit values; fed whole and in fuzzed
+/// chunks. What validate() accepts must run, and the chunks must give the
+/// features of the whole, bit for bit.
+func fuzzFeatures(_ bytes: [UInt8]) -> Bool {
+    var input = FuzzInput(bytes)
+    var c = input.pick([FeatureConfiguration.librosa, .kaldi, .htk, .detection])
+    let edits = input.byte()
+    if edits & 1 != 0 { c.sampleRate = input.int(4_000...48_000) }
+    if edits & 2 != 0 { c.frameLength = input.int(1...2_048) }
+    if edits & 4 != 0 { c.hopLength = input.int(1...1_024) }
+    if edits & 8 != 0 { c.fftSize = input.int(1...4_096) }
+    if edits & 16 != 0 { c.melBandCount = input.int(1...128) }
+    if edits & 32 != 0 { c.minFrequency = input.double(0...4_000); c.maxFrequency = input.double(1_000...24_000) }
+    if edits & 64 != 0 { c.mfccCount = input.int(0...40); c.lifter = Float(input.double(0...30)) }
+    if edits & 128 != 0 {
+        c.window = input.pick(WindowFunction.allCases)
+        c.alignment = input.pick(FrameAlignment.allCases)
+        c.preemphasis = Float(input.double(0...1))
+        c.dither = Float(input.double(0...1))
+        c.logCompression = input.pick([.none, .natural(floor: Float(input.double(1e-12...1))),
+                                       .decibels(amin: Float(input.double(1e-12...1)), reference: 1,
+                                                 topDB: input.byte() & 1 == 0 ? nil : Float(input.double(0...120)))])
+    }
+    if c.descriptors != nil, input.byte() & 1 != 0 {
+        var d = DescriptorConfiguration()
+        d.bands = (0..<Int(input.byte() % 5)).map { i in
+            FrequencyBand("b\(i)", input.double(0...4_000), input.double(100...8_000))
+        }
+        let low = input.double(50...1_000), high = input.double(200...8_000)
+        if low <= high { d.pitchRange = low...high }  // a range that cannot be formed is the caller's bug
+        d.backgroundSeconds = input.double(0.1...30)
+        d.backgroundPercentile = input.double(0...100)
+        d.calibration = input.double(-200...200)
+        c.descriptors = d
+    }
+    let chunk = 1 + Int(input.byte()) * 13
+    let raw = input.rest()
+    let samples = stride(from: 0, to: min(raw.count, 16_000) - 1, by: 2).map {
+        Float(Int16(bitPattern: UInt16(raw[$0]) | UInt16(raw[$0 + 1]) << 8)) / 32_768
+    }
+    guard (try? c.validate()) != nil, !samples.isEmpty else { return false }
+    guard let whole = try? c.features(of: samples) else { return false }
+    guard let extractor = try? FeatureExtractor(configuration: c) else {
+        fatalError("invariant broken: features(of:) ran but FeatureExtractor(configuration:) failed")
+    }
+    var streamed = FeatureFrames(featureCount: whole.featureCount)
+    var start = 0
+    while start < samples.count {
+        let end = min(samples.count, start + chunk)
+        guard let frames = try? extractor.append(Array(samples[start..<end])) else {
+            fatalError("invariant broken: a chunk failed where the whole did not")
+        }
+        streamed.append(frames)
+        start = end
+    }
+    guard let last = try? extractor.finish() else { fatalError("invariant broken: finish() failed") }
+    streamed.append(last)
+    invariant(same(streamed.values, whole.values), "chunks of \(chunk) differ from the whole (\(c))")
+    return true
+}
+
+/// The lane paths of the window, the natural log and the aggregates against
+/// their scalar references, on fuzzed lengths and values (any bit pattern).
+func fuzzSIMD(_ bytes: [UInt8]) -> Bool {
+    var input = FuzzInput(bytes)
+    let count = 1 + Int(input.byte()) + Int(input.byte() & 3) * 256
+    let values = (0..<count).map { _ in Float(bitPattern: input.uint32()) }
+    let floor = Float(input.double(1e-30...1))
+    var fast = [Float](repeating: 0, count: count), slow = fast
+    let a = tympan_ln(values, &fast, count, floor), b = tympan_ln_scalar(values, &slow, count, floor)
+    invariant(a == b, "tympan_ln status \(a) against \(b)")
+    if a == TYMPAN_OK {
+        for i in 0..<count where fast[i] != slow[i] && !(fast[i].isNaN && slow[i].isNaN) {
+            let ulps = abs(fast[i] - slow[i]) / max(slow[i].ulp, Float.leastNormalMagnitude)
+            invariant(ulps <= 1, "tympan_ln of \(values[i]): \(fast[i]) against \(slow[i])")
+        }
+    }
+    var config = tympan_window_config(length: count, type: tympan_window_type(UInt32(input.byte() % 5)),
+                                      preemphasis: Float(input.byte()) / 255, remove_dc_offset: Int32(input.byte() & 1),
+                                      dither: 0, dither_seed: 0)
+    var w1: OpaquePointer?, w2: OpaquePointer?
+    guard tympan_window_create(&config, &w1) == TYMPAN_OK, tympan_window_create(&config, &w2) == TYMPAN_OK else {
+        tympan_window_destroy(w1)
+        return true
+    }
+    defer { tympan_window_destroy(w1); tympan_window_destroy(w2) }
+    var x = values.map { $0.isFinite ? $0 : 0 }, y = x
+    invariant(tympan_window_process(w1, &x, count) == tympan_window_process_scalar(w2, &y, count), "window status")
+    invariant(same(x, y), "window lanes differ from the scalar path")
+    return true
+}
+
+/// Fuzzed rules text. What the reader accepts must compile, and its scores on
+/// a short stream of features must match the reference path (doubles, one term
+/// after another) within the fixed point's rounding.
+func fuzzRules(_ bytes: [UInt8]) -> Bool {
+    let text = String(decoding: bytes, as: UTF8.self)
+    guard let rules = try? Rules(json: text, source: "fuzz") else { return false }
+    guard var compiled = try? ThresholdClassifier(rules: rules),
+          var reference = try? ThresholdClassifier(rules: rules, reference: true) else {
+        fatalError("invariant broken: accepted rules do not compile")
+    }
+    let width = rules.configuration.featureCount
+    var generator = FuzzGenerator(seed: UInt64(bytes.count))
+    for frame in 0..<60 {
+        let row = (0..<width).map { _ in Float(generator.next() % 20_000) / 100 - 100 }
+        let a = compiled.push(row[...]), b = reference.push(row[...])
+        invariant(a?.frame == b?.frame, "frame \(frame): compiled and reference disagree on which frame is scored")
+        if let a, let b {
+            for (x, y) in zip(a.scores, b.scores) {
+                invariant(abs(x - y) <= 1e-9 || (x.isNaN && y.isNaN), "frame \(frame): score \(x) against \(y)")
+            }
+        }
+    }
+    let a = compiled.flush(), b = reference.flush()
+    invariant(a.count == b.count, "flush: \(a.count) frames against \(b.count)")
+    return true
+}
+
+/// A seeded generator (the fuzz targets must be deterministic).
+struct FuzzGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Fuzzed label files. What the reader accepts, scored against itself, finds
+/// every event (event-based F1 1 whenever there is an event).
+func fuzzLabels(_ bytes: [UInt8]) -> Bool {
+    guard let events = try? Labels.read(String(decoding: bytes, as: UTF8.self), source: "fuzz") else { return false }
+    let classes = Array(Set(events.map(\.label))).sorted()
+    guard !classes.isEmpty else { return false }
+    var metrics = EventBasedMetrics(labels: classes)
+    metrics.evaluate(reference: events, estimated: events)
+    var segments = SegmentBasedMetrics(labels: classes)
+    segments.evaluate(reference: events, estimated: events)
+    let f = metrics.results.overall.f1
+    invariant(f == 1, "labels against themselves: event-based F1 \(f) for \(events.count) events")
+    return true
+}
+
+/// Fuzzed audio file bytes (WAV, FLAC, anything libsndfile reads), read as
+/// `tympan detect` reads a file: streamed, resampled to 16 kHz, bounded.
+func fuzzAudioFile(_ bytes: [UInt8]) -> Bool {
+    let path = scratchFile(bytes)
+    defer { unlink(path) }
+    guard let stream = try? AudioFileStream(path: path, targetRate: 16_000, chunkFrames: 4_096) else { return false }
+    var total = 0
+    while let chunk = try? stream.next(), !chunk.isEmpty {
+        total += chunk.count
+        if total > 16_000 * 600 { break }
+    }
+    return true
+}
+
+/// Raw PCM as `tympan detect --raw` reads standard input: fuzzed encoding,
+/// rate, channel count and read size.
+func fuzzRawPCM(_ bytes: [UInt8]) -> Bool {
+    var input = FuzzInput(bytes)
+    let encoding = input.pick(RawPCMStream.Encoding.allCases)
+    let rate = input.int(4_000...96_000), channels = input.int(1...8), chunk = input.int(1...65_536)
+    let path = scratchFile(input.rest())
+    defer { unlink(path) }
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    guard let stream = try? RawPCMStream(descriptor: descriptor, encoding: encoding, sampleRate: rate,
+                                         channelCount: channels, targetRate: 16_000, chunkBytes: chunk) else { return false }
+    var total = 0
+    while let samples = try? stream.next(), !samples.isEmpty {
+        total += samples.count
+        if total > 16_000 * 600 { break }
+    }
+    return true
+}
+
+/// The bytes in a file of their own under the temporary folder.
+private func scratchFile(_ bytes: [UInt8]) -> String {
+    var template = Array((NSTemporaryDirectory() + "/tympan-fuzz.XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    precondition(descriptor >= 0, "cannot create a scratch file")
+    bytes.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let wrote = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+            if wrote <= 0 { break }
+            offset += wrote
+        }
+    }
+    close(descriptor)
+    return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+}
