@@ -33,7 +33,7 @@ test-swift: bootstrap
 # saved input (seeds and the crashers found so far, Tests/Fuzz/) replayed
 # through the plain build.
 SENSOR_FUZZ_TARGETS = features simd rules labels sensor-config audio-file raw-pcm
-PLATFORM_FUZZ_TARGETS = platform-message
+PLATFORM_FUZZ_TARGETS = platform-message platform-config sensor-places
 test-fuzz-inputs: bootstrap
 	$(SWIFT) build --product tympan-fuzz
 	$(SWIFT) build --product tympan-platform-fuzz

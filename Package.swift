@@ -109,7 +109,7 @@ let package = Package(
             name: "TympanFuzz",
             dependencies: ["CTympan", "FuzzSupport", "Tympan", "TympanIO", "TympanEvaluation", "TympanSensor"]
         ),
-        .executableTarget(name: "TympanPlatformFuzz", dependencies: ["FuzzSupport", "TympanPlatform"]),
+        .executableTarget(name: "TympanPlatformFuzz", dependencies: ["FuzzSupport", "Tympan", "TympanPlatform"]),
         .target(name: "CFuzzer", path: "Sources/CFuzzer"),
         // Helpers shared by the test targets (a seeded generator).
         .target(name: "TestSupport", path: "Tests/Support"),

@@ -93,12 +93,14 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->mel_band_count = c->mel_band_count;
     d->band_count = c->band_count;
     d->calibration_db = c->calibration_db;
-    d->lag_min = (size_t)ceil(c->sample_rate / c->pitch_max_hz);
+    /* The lags, bounded while still doubles (a pitch range of a millionth of
+     * a hertz must not reach a conversion to size_t out of its range). */
+    double top_lag = (double)(c->fft_size / 2 - 1);
+    d->lag_min = (size_t)fmin(ceil(c->sample_rate / c->pitch_max_hz), top_lag + 1);
     /* Lags up to fft_size - frame_length are free of circular wrap-around. */
     size_t exact = c->fft_size - c->frame_length;
-    d->lag_max = (size_t)floor(c->sample_rate / c->pitch_min_hz);
+    d->lag_max = (size_t)fmin(floor(c->sample_rate / c->pitch_min_hz), top_lag);
     if (exact > d->lag_min + 2 && d->lag_max > exact) d->lag_max = exact;
-    if (d->lag_max > c->fft_size / 2 - 1) d->lag_max = c->fft_size / 2 - 1;
     if (d->lag_min < 2) d->lag_min = 2;
 
     d->a_weight = tympan_alloc_floats(d->bin_count);

@@ -66,6 +66,10 @@ struct Detect: ParsableCommand {
         if let startTime, parseUTC(startTime) == nil {
             throw ValidationError("--start-time '\(startTime)' is not a UTC time like 2026-11-30T12:00:00Z")
         }
+        if let rate { try checkRawFormat(rate: rate, channels: channels) }
+        guard (-200...200).contains(calibration) else {
+            throw ValidationError("--calibration \(calibration) is outside -200...200 dB")
+        }
         _ = try loadRules()
     }
 
@@ -182,6 +186,15 @@ func parseUTC(_ text: String) -> Double? {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
     let days = era * 146_097 + doe - 719_468
     return Double(days * 86_400 + h * 3600 + m * 60) + s
+}
+
+/// The raw PCM options' ranges, checked before any audio is read (a usage error).
+func checkRawFormat(rate: Int, channels: Int) throws {
+    let rates = supportedSampleRates
+    guard rates.contains(rate) else {
+        throw ValidationError("--rate \(rate) is outside \(rates.lowerBound)...\(rates.upperBound) Hz")
+    }
+    guard (1...64).contains(channels) else { throw ValidationError("--channels \(channels) is outside 1...64") }
 }
 
 /// A whole text file (a rules file is at most a few MB; 16 MB is refused).

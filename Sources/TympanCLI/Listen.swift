@@ -99,9 +99,16 @@ struct Listen: ParsableCommand {
         }
         if let spool { c.spool = spool }
         if let rules { c.rules = rules }
-        if let calibration { c.calibration = calibration }
+        if let calibration {
+            guard (-200...200).contains(calibration) else {
+                throw ValidationError("--calibration-db \(calibration) is outside -200...200 dB")
+            }
+            c.calibration = calibration
+        }
         if let healthInterval {
-            guard healthInterval >= 1 else { throw ValidationError("--health-interval must be at least 1 s") }
+            guard (1...86_400).contains(healthInterval) else {
+                throw ValidationError("--health-interval \(healthInterval) is outside 1...86400 s")
+            }
             c.healthInterval = healthInterval
         }
         if let caFile { c.caFile = caFile }
@@ -116,6 +123,7 @@ struct Listen: ParsableCommand {
         let source: ListenInput
         if let raw {
             guard let rate else { throw ValidationError("--raw needs --rate") }
+            try checkRawFormat(rate: rate, channels: channels)
             source = .raw(path: input == "-" ? nil : input, encoding: raw, rate: rate, channels: channels)
         } else {
             guard input != "-" else { throw ValidationError("reading '-' needs --raw (s16le or f32le) and --rate") }
@@ -130,7 +138,7 @@ struct Listen: ParsableCommand {
             }
             o.startTime = t
         }
-        guard drain >= 0 else { throw ValidationError("--drain must be ≥ 0") }
+        guard (0...3_600).contains(drain) else { throw ValidationError("--drain \(drain) is outside 0...3600 s") }
         o.drain = drain
         return o
     }

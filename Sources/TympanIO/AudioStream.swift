@@ -10,7 +10,7 @@ import Glibc
 /// and a resampling ratio of thousands makes a stream crawl (1 Hz to 16 kHz is
 /// 16,000 output samples for every input one): a file or `--rate` outside is
 /// refused with an error naming the value and the range.
-public let supportedSampleRates = 4_000...384_000
+public let supportedSampleRates = FeatureConfiguration.sampleRates
 let supportedSampleRatesText = "\(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz"
 
 /// Audio read in chunks, mixed to mono and resampled to one rate: bounded

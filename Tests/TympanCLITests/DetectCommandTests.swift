@@ -163,9 +163,9 @@ extension CLI {
         (["--raw", "s16le", "x.wav"], "add '-'"),
         (["--start-time", "yesterday", "x.wav"], "--start-time"),
         // A rate of 1 Hz made a resampling ratio of 16,000: minutes on 40 kB (issue 18).
-        (["--raw", "s16le", "--rate", "1", "-"], "must be 4000...384000 Hz"),
-        (["--raw", "s16le", "--rate", "3999", "-"], "must be 4000...384000 Hz"),
-        (["--raw", "f32le", "--rate", "384001", "-"], "must be 4000...384000 Hz"),
+        (["--raw", "s16le", "--rate", "1", "-"], "--rate 1 is outside 4000...384000 Hz"),
+        (["--raw", "s16le", "--rate", "3999", "-"], "--rate 3999 is outside 4000...384000 Hz"),
+        (["--raw", "f32le", "--rate", "384001", "-"], "--rate 384001 is outside 4000...384000 Hz"),
     ])
     func badOptions(_ arguments: [String], _ mentioned: String) throws {
         let result = try CLI.run(["detect"] + arguments)

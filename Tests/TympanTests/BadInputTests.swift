@@ -24,7 +24,43 @@ import Tympan
         ("logCompression.amin", { $0.logCompression = .decibels(amin: 0, reference: 1, topDB: 80) }),
         ("logCompression.topDB", { $0.logCompression = .decibels(amin: 1e-10, reference: 1, topDB: -5) }),
         ("logCompression.floor", { $0.logCompression = .natural(floor: 0) }),
+        // The stated bounds (docs/bounds.md).
+        ("sampleRate", { $0.sampleRate = 1 }),
+        ("sampleRate", { $0.sampleRate = 400_000 }),
+        ("hopLength", { $0.hopLength = Int(Int32.max) }),
+        ("melBandCount", { $0.melBandCount = 1_000_000_000 }),
     ]
+
+    /// Descriptor settings past their bounds (on the detection configuration).
+    static let invalidDescriptors: [(String, @Sendable (inout DescriptorConfiguration) -> Void)] = [
+        ("descriptors.calibration", { $0.calibration = 1e300 }),
+        ("descriptors.calibration", { $0.calibration = .nan }),
+        ("descriptors.pitchRange", { $0.pitchRange = 1e-300...2_000 }),
+        ("descriptors.pitchRange", { $0.pitchRange = 150...9_000 }),  // above Nyquist at 16 kHz
+        ("descriptors.backgroundSeconds", { $0.backgroundSeconds = 1e300 }),  // once an Int conversion trap
+        ("descriptors.backgroundSeconds", { $0.backgroundSeconds = 0 }),
+        ("descriptors.bands", { $0.bands = (0..<33).map { FrequencyBand("b\($0)", 100, 200) } }),
+        ("descriptors.backgroundPercentile", { $0.backgroundPercentile = 101 }),
+    ]
+
+    @Test("Descriptor settings past their bounds throw invalidConfiguration naming the field and value",
+          arguments: Self.invalidDescriptors.indices)
+    func descriptorBounds(_ index: Int) throws {
+        let (field, change) = Self.invalidDescriptors[index]
+        var configuration = FeatureConfiguration.detection
+        change(&configuration.descriptors!)
+        do {
+            _ = try FeatureExtractor(configuration: configuration)
+            Issue.record("\(field): no error")
+        } catch let error {
+            guard case let .invalidConfiguration(reported, value, reason) = error else {
+                Issue.record("\(field): wrong error \(error)")
+                return
+            }
+            #expect(reported == field)
+            #expect(!value.isEmpty && !reason.isEmpty)
+        }
+    }
 
     @Test("Invalid configurations throw invalidConfiguration naming the field", arguments: Self.invalid.indices)
     func invalidConfiguration(_ index: Int) throws {

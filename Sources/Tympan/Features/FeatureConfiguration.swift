@@ -212,21 +212,28 @@ public struct FeatureConfiguration: Sendable, Equatable {
         func fail(_ field: String, _ value: Any, _ reason: String) -> TympanError {
             .invalidConfiguration(field: field, value: "\(value)", reason: reason)
         }
-        guard sampleRate > 0 else { throw fail("sampleRate", sampleRate, "must be positive") }
+        let rates = Self.sampleRates
+        guard rates.contains(sampleRate) else {
+            throw fail("sampleRate", sampleRate, "must be in \(rates.lowerBound)...\(rates.upperBound) Hz")
+        }
         guard frameLength > 0 else { throw fail("frameLength", frameLength, "must be positive") }
-        guard hopLength > 0 else { throw fail("hopLength", hopLength, "must be positive") }
+        guard (1...Self.maximumFFTSize).contains(hopLength) else {
+            throw fail("hopLength", hopLength, "must be in 1...\(Self.maximumFFTSize)")
+        }
         guard fftSize >= 2, fftSize % 2 == 0 else {
             throw fail("fftSize", fftSize, "must be even and at least 2")
         }
         guard fftSize >= frameLength else {
             throw fail("fftSize", fftSize, "is smaller than frameLength \(frameLength)")
         }
-        guard fftSize <= 1 << 24 else { throw fail("fftSize", fftSize, "is larger than 2^24") }
+        guard fftSize <= Self.maximumFFTSize else { throw fail("fftSize", fftSize, "is larger than 2^24") }
         guard preemphasis.isFinite, (0...1).contains(preemphasis) else {
             throw fail("preemphasis", preemphasis, "must be in 0...1")
         }
         guard dither.isFinite, dither >= 0 else { throw fail("dither", dither, "must be finite and >= 0") }
-        guard melBandCount > 0 else { throw fail("melBandCount", melBandCount, "must be positive") }
+        guard (1...Self.maximumMelBandCount).contains(melBandCount) else {
+            throw fail("melBandCount", melBandCount, "must be in 1...\(Self.maximumMelBandCount)")
+        }
         guard minFrequency.isFinite, minFrequency >= 0 else {
             throw fail("minFrequency", minFrequency, "must be finite and >= 0")
         }
@@ -264,17 +271,33 @@ public struct FeatureConfiguration: Sendable, Equatable {
 }
 
 extension FeatureConfiguration {
+    /// The bounds `validate()` holds a configuration to (docs/bounds.md lists
+    /// every bound a user meets): sample rates from narrowband telephony to the
+    /// highest common converter rate, and sizes that keep a stream's buffers
+    /// within a few hundred megabytes.
+    public static let sampleRates = 4_000...384_000
+    public static let maximumFFTSize = 1 << 24
+    public static let maximumMelBandCount = 1_024
+    public static let maximumBandCount = 32
+
     fileprivate func validateDescriptors(_ d: DescriptorConfiguration,
                           _ fail: (String, Any, String) -> TympanError) throws(TympanError) {
         guard spectrum == .power else { throw fail("spectrum", spectrum, "descriptors need the power spectrum") }
         guard preemphasis == 0 else { throw fail("preemphasis", preemphasis, "descriptors need a frame without pre-emphasis") }
-        guard d.calibration.isFinite else { throw fail("descriptors.calibration", d.calibration, "must be finite") }
-        guard d.pitchRange.lowerBound > 0, d.pitchRange.upperBound > d.pitchRange.lowerBound,
-              d.pitchRange.upperBound.isFinite else {
-            throw fail("descriptors.pitchRange", d.pitchRange, "must be positive and not empty")
+        guard (-200...200).contains(d.calibration) else {
+            throw fail("descriptors.calibration", d.calibration, "must be in -200...200 dB")
         }
-        guard d.backgroundSeconds.isFinite, d.backgroundSeconds * Double(sampleRate) / Double(hopLength) >= 1 else {
-            throw fail("descriptors.backgroundSeconds", d.backgroundSeconds, "must cover at least one hop")
+        let nyquist = Double(sampleRate) / 2
+        guard d.pitchRange.lowerBound >= 1, d.pitchRange.upperBound > d.pitchRange.lowerBound,
+              d.pitchRange.upperBound <= nyquist else {
+            throw fail("descriptors.pitchRange", d.pitchRange, "must lie within 1...\(nyquist) Hz and not be empty")
+        }
+        guard d.backgroundSeconds.isFinite, d.backgroundSeconds <= 3_600,
+              d.backgroundSeconds * Double(sampleRate) / Double(hopLength) >= 1 else {
+            throw fail("descriptors.backgroundSeconds", d.backgroundSeconds, "must cover at least one hop and at most 3600 s")
+        }
+        guard d.bands.count <= Self.maximumBandCount else {
+            throw fail("descriptors.bands", d.bands.count, "at most \(Self.maximumBandCount) bands")
         }
         guard (0...100).contains(d.backgroundPercentile) else {
             throw fail("descriptors.backgroundPercentile", d.backgroundPercentile, "must be in 0...100")
