@@ -53,7 +53,7 @@ public struct Calibration {
             }
         }
         let e = Evaluation(reference: reference, estimated: estimated, clips: clips.map(\.name),
-                           durations: Dictionary(uniqueKeysWithValues: clips.map { ($0.name, $0.seconds) }))
+                           durations: Dictionary(clips.map { ($0.name, $0.seconds) }, uniquingKeysWith: +))
         let background = Set(e.backgroundClips)
         let hours = clips.filter { background.contains($0.name) }.reduce(0) { $0 + $1.seconds } / 3600
         var out = [EventClass: Score]()

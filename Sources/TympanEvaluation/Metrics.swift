@@ -39,7 +39,7 @@ public struct MetricResults: Sendable, Equatable {
 
     init(labels: [String]) {
         self.labels = labels
-        classWise = Dictionary(uniqueKeysWithValues: labels.map { ($0, Counts()) })
+        classWise = Dictionary(labels.map { ($0, Counts()) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func nanMean(_ f: (Counts) -> Double) -> Double {
