@@ -131,17 +131,28 @@ import TestSupport
     }
 }
 
+/// Descriptors at 16 kHz (400 in 512, Hann) with the four standard bands,
+/// whose tonalities are 12 + 8 + band in the output.
+func bandedDescriptors() throws -> OpaquePointer {
+    let edges: [Double] = [50, 500, 500, 2000, 2000, 5000, 5000, 8000]
+    var config = tympan_descriptors_config(sample_rate: 16000, frame_length: 400, fft_size: 512,
+                                           window: TYMPAN_WINDOW_HANN_PERIODIC, mel_band_count: 4, calibration_db: 0,
+                                           pitch_min_hz: 150, pitch_max_hz: 2000, band_count: 4, band_edges: nil)
+    var handle: OpaquePointer?
+    let status = edges.withUnsafeBufferPointer { edges in
+        config.band_edges = edges.baseAddress
+        return tympan_descriptors_create(&config, &handle)
+    }
+    #expect(status == TYMPAN_OK)
+    return try #require(handle)
+}
+
 /// The median behind the tonality descriptors (a branch-free quickselect):
 /// against a sort, on random spectra, spectra full of ties, and silence.
 @Suite struct MedianTests {
     @Test("Tonality = strongest bin over the exact median bin, whole spectrum and per band (random, tied, silent, log-uniform over 18 decades, and one top byte with the lower bytes deciding)")
     func tonalityMedians() throws {
-        let edges: [Double] = [50, 500, 500, 2000, 2000, 5000, 5000, 8000]
-        var config = tympan_descriptors_config(sample_rate: 16000, frame_length: 400, fft_size: 512,
-                                               window: TYMPAN_WINDOW_HANN_PERIODIC, mel_band_count: 4, calibration_db: 0,
-                                               pitch_min_hz: 150, pitch_max_hz: 2000, band_count: 4, band_edges: nil)
-        var handle: OpaquePointer?
-        edges.withUnsafeBufferPointer { config.band_edges = $0.baseAddress; #expect(tympan_descriptors_create(&config, &handle) == TYMPAN_OK) }
+        let handle = try bandedDescriptors()
         defer { tympan_descriptors_destroy(handle) }
         var generator = SplitMix(seed: 5)
         let frame = [Float](repeating: 0.01, count: 400), mel = [Float](repeating: 1, count: 4)
@@ -183,12 +194,7 @@ import TestSupport
 @Suite struct BracketedMedianTests {
     @Test("Tonality medians over 600 frames of drifting, jumping, tied and silent spectra equal a sort's exactly; NaN power returns")
     func stream() throws {
-        let edges: [Double] = [50, 500, 500, 2000, 2000, 5000, 5000, 8000]
-        var config = tympan_descriptors_config(sample_rate: 16000, frame_length: 400, fft_size: 512,
-                                               window: TYMPAN_WINDOW_HANN_PERIODIC, mel_band_count: 4, calibration_db: 0,
-                                               pitch_min_hz: 150, pitch_max_hz: 2000, band_count: 4, band_edges: nil)
-        var handle: OpaquePointer?
-        edges.withUnsafeBufferPointer { config.band_edges = $0.baseAddress; #expect(tympan_descriptors_create(&config, &handle) == TYMPAN_OK) }
+        let handle = try bandedDescriptors()
         defer { tympan_descriptors_destroy(handle) }
         var generator = SplitMix(seed: 11)
         let mel = [Float](repeating: 1, count: 4)
