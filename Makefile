@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations test-fuzz-inputs fuzz fuzz-sensor arm-proof bench fixtures fixtures-real fit-splits loso lovo rules reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations test-fuzz-inputs test-sanitizers fuzz fuzz-sensor arm-proof bench fixtures fixtures-real fit-splits loso lovo rules reference clean
 
 all: build
 
@@ -59,6 +59,19 @@ fuzz-sensor: bootstrap
 fuzz: fuzz-sensor
 	$(SWIFT) build --product tympan-platform-fuzz $(FUZZ_FLAGS)
 	scripts/fuzz.sh "$$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/tympan-platform-fuzz" $(FUZZ_SECONDS) $(PLATFORM_FUZZ_TARGETS)
+
+# The whole Swift test suite under AddressSanitizer (.build-asan) and the tests
+# that run threads (the daemon, FFTW planning, the platform) under
+# ThreadSanitizer (.build-tsan). Not in CI: each sanitized build of the
+# package and its server packages takes about 25 minutes on two cores.
+test-sanitizers: bootstrap
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url TYMPAN_SANITIZED=address \
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url TYMPAN_SANITIZED=thread \
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan \
+		--filter "ConcurrencyTests|ListenCommandTests|SensorTests|IngestTests|APITests"
 
 # The platform's web pages in a real headless Chromium (Selenium, .venv-pages):
 # a real mosquitto and `tympan-platform serve`; screenshots in out/pages/.
@@ -151,4 +164,4 @@ reference:
 	cd fixtures/reference/sed_eval && ../../../$(REFERENCE_VENV)/bin/python make_sed_eval.py
 
 clean:
-	rm -rf .build .build-fuzz $(OUT)
+	rm -rf .build .build-fuzz .build-asan .build-tsan $(OUT)

@@ -360,7 +360,9 @@ import Glibc
         #expect(Self.unique(subscriber.events).map(Self.key) == expected)
     }
 
-    @Test("Memory stays flat over a long stream (20 min of audio): resident size from the health reports")
+    @Test("Memory stays flat over a long stream (20 min of audio): resident size from the health reports",
+          .disabled(if: ProcessInfo.processInfo.environment["TYMPAN_SANITIZED"] != nil,
+                    "under AddressSanitizer freed memory waits in its quarantine: the resident size grows by design"))
     func flatMemory() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
