@@ -71,7 +71,7 @@ test-sanitizers: bootstrap
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url TYMPAN_SANITIZED=thread \
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan \
-		--filter "ConcurrencyTests|ListenCommandTests|SensorTests|IngestTests|APITests"
+		--filter "ConcurrencyTests|ListenCommandTests|SpoolTests|IngestTests|APITests"
 
 # The platform's web pages in a real headless Chromium (Selenium, .venv-pages):
 # a real mosquitto and `tympan-platform serve`; screenshots in out/pages/.

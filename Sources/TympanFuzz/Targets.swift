@@ -178,7 +178,7 @@ func fuzzAudioFile(_ bytes: [UInt8]) -> Bool {
 func fuzzRawPCM(_ bytes: [UInt8]) -> Bool {
     var input = FuzzInput(bytes)
     let encoding = input.pick(RawPCMStream.Encoding.allCases)
-    let rate = input.int(4_000...96_000), channels = input.int(1...8), chunk = input.int(1...65_536)
+    let rate = input.int(4_000...96_000), channels = input.int(1...8), chunk = input.int(64...65_536)
     let path = scratchFile(input.rest())
     defer { unlink(path) }
     let descriptor = open(path, O_RDONLY)

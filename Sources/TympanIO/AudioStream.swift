@@ -11,6 +11,8 @@ import Glibc
 /// 16,000 output samples for every input one): a file or `--rate` outside is
 /// refused with an error naming the value and the range.
 public let supportedSampleRates = FeatureConfiguration.sampleRates
+/// The largest read a stream makes at once (frames of a file, bytes of raw PCM): 16 Mi.
+public let maximumChunk = 1 << 24
 let supportedSampleRatesText = "\(supportedSampleRates.lowerBound)...\(supportedSampleRates.upperBound) Hz"
 
 /// Audio read in chunks, mixed to mono and resampled to one rate: bounded
@@ -65,6 +67,9 @@ public final class AudioFileStream: AudioStream {
 
     /// `targetRate` nil keeps the file's own rate.
     public init(path: String, targetRate: Int?, chunkFrames: Int = 16_384) throws(TympanError) {
+        guard (1...maximumChunk).contains(chunkFrames) else {
+            throw .invalidConfiguration(field: "chunkFrames", value: "\(chunkFrames)", reason: "must be 1...\(maximumChunk)")
+        }
         var info = SF_INFO()
         guard let file = sf_open(path, Int32(SFM_READ), &info) else {
             throw .unreadableAudio(path: path, reason: String(cString: sf_strerror(nil)))
@@ -146,6 +151,9 @@ public final class RawPCMStream: AudioStream {
         }
         guard (1...64).contains(channelCount) else {
             throw .invalidConfiguration(field: "--channels", value: "\(channelCount)", reason: "must be 1...64")
+        }
+        guard (1...maximumChunk).contains(chunkBytes) else {
+            throw .invalidConfiguration(field: "chunkBytes", value: "\(chunkBytes)", reason: "must be 1...\(maximumChunk)")
         }
         self.descriptor = descriptor
         self.encoding = encoding
