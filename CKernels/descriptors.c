@@ -25,7 +25,6 @@ struct tympan_descriptors {
     float *a_weight;          /* per bin, linear power gain, one-sided factor folded in */
     float *magnitude;         /* scratch, bin_count */
     float *sorted;            /* scratch for the median, bin_count */
-    float *gathered;          /* and another */
     float *guess;             /* per median (whole spectrum, then each band): the last frame's */
     float *spread;            /* and the factor of the bracket around it (see median_near) */
     float *previous_mel_db;   /* mel_band_count */
@@ -57,7 +56,6 @@ void tympan_descriptors_destroy(tympan_descriptors *d) {
     free(d->a_weight);
     free(d->magnitude);
     free(d->sorted);
-    free(d->gathered);
     free(d->guess);
     free(d->spread);
     free(d->previous_mel_db);
@@ -106,7 +104,6 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->a_weight = tympan_alloc_floats(d->bin_count);
     d->magnitude = tympan_alloc_floats(d->bin_count);
     d->sorted = tympan_alloc_floats(d->bin_count);
-    d->gathered = tympan_alloc_floats(d->bin_count);
     d->guess = tympan_alloc_floats(c->band_count + 1);
     d->spread = tympan_alloc_floats(c->band_count + 1);
     d->previous_mel_db = tympan_alloc_floats(c->mel_band_count);
@@ -116,7 +113,7 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->lag_values = tympan_alloc_floats(d->lag_max + 1);
     d->acf_in = (fftwf_complex *)tympan_alloc_floats(2 * d->bin_count);
     d->acf_out = tympan_alloc_floats(c->fft_size);
-    if (!d->a_weight || !d->magnitude || !d->sorted || !d->gathered || !d->guess || !d->spread || !d->previous_mel_db || !d->band_first ||
+    if (!d->a_weight || !d->magnitude || !d->sorted || !d->guess || !d->spread || !d->previous_mel_db || !d->band_first ||
         !d->band_last || !d->window_acf || !d->lag_values || !d->acf_in || !d->acf_out) {
         tympan_descriptors_destroy(d);
         return TYMPAN_ENOMEM;
