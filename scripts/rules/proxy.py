@@ -18,7 +18,11 @@ per variant, the share of events found per class and their mean.
 Variant settings (JSON): rounds, depth, leaves, neg (negatives per positive),
 most (positives at most), min_leaf, synthetic (false: no synthetic frames), rate,
 windows (more centred windows, in frames, for every descriptor but the absolute
-level: their mean, max, min and range are added to boost.py's columns).
+level: their mean, max, min and range are added to boost.py's columns),
+spectral (a list of "cepstra": the 12 cepstral coefficients 1..12 of the 64
+log-mel bands, an orthonormal DCT-II, with their means over 11 and 41 frames and
+range over 41; "shape": 16 groups of 4 mel bands less the frame's mean, with
+their means over 11 and 41 frames: the spectral envelope, whatever the gain).
 The threshold uses the held-out group's unlabelled backgrounds, as a sensor
 could learn its site's background; the figure ranks fits, it is not an event F1.
 """
@@ -90,14 +94,38 @@ def widened(columns, windows):
     return np.concatenate([columns, np.stack(extra, axis=1).astype(np.float32)], axis=1)
 
 
+def spectral_columns(x, kinds):
+    """Columns of the spectral envelope from a clip's features x (64 log-mel
+    bands first): see the module's text, "spectral"."""
+    mel = x[:, :64].astype(np.float64)
+    out = []
+    if "cepstra" in kinds:
+        k, i = np.arange(1, 13)[:, None], np.arange(64)[None, :]
+        cepstra = mel @ (np.cos(np.pi * k * (2 * i + 1) / 128) * np.sqrt(2 / 64)).T
+        for v in cepstra.T:
+            out += [v, induce.windowed(v, 11, "mean"), induce.windowed(v, 41, "mean"), induce.windowed(v, 41, "range")]
+    if "shape" in kinds:
+        groups = mel.reshape(len(mel), 16, 4).mean(2)
+        for v in (groups - groups.mean(1, keepdims=True)).T:
+            out += [v, induce.windowed(v, 11, "mean"), induce.windowed(v, 41, "mean")]
+    return np.stack(out, axis=1).astype(np.float32)
+
+
 def run(pool, synthetic_clips, parts, name, rounds=100, depth=2, leaves=3, neg=8, most=6000, min_leaf=500,
-        synthetic=True, rate=1e-3, windows=()):
+        synthetic=True, rate=1e-3, windows=(), spectral=()):
     started = time.time()
     rng = np.random.default_rng(0)
     found = {c: [0, 0] for c in REAL_CLASSES}
     columns = {id(p): widened(p[2], windows) for p in pool}
-    synthetic_X = np.concatenate([widened(x, windows) for x, _ in synthetic_clips])
-    synthetic_y = np.concatenate([y for _, y in synthetic_clips])
+    synthetic_X = [widened(x, windows) for x, _, _ in synthetic_clips]
+    if spectral:
+        tympan = str(loso.ROOT / ".build/release/tympan")
+        for p in pool:
+            columns[id(p)] = np.concatenate([columns[id(p)], spectral_columns(loso.features(tympan, p[4]), spectral)], axis=1)
+        synthetic_X = [np.concatenate([c, spectral_columns(raw, spectral)], axis=1)
+                       for c, (_, _, raw) in zip(synthetic_X, synthetic_clips)]
+    synthetic_X = np.concatenate(synthetic_X)
+    synthetic_y = np.concatenate([y for _, y, _ in synthetic_clips])
     for group in parts:
         keep = [p for p in pool if not p[0] & group and p[1] not in group]
         X = np.concatenate(([synthetic_X] if synthetic else []) + [columns[id(p)] for p in keep])
@@ -129,7 +157,7 @@ def main():
         sys.exit(f"proxy.py: no training pool at {cache}: run `make loso OUT_LOSO={sys.argv[1]}` first")
     pool = pickle.loads(cache.read_bytes())[0]
     names, features, labels = analyze.load("train", str(loso.ROOT / ".build/release/tympan"))
-    synthetic_clips = [(boost.columns(x, names), analyze.frame_classes(len(x), labels[f])) for f, x in features.items()]
+    synthetic_clips = [(boost.columns(x, names), analyze.frame_classes(len(x), labels[f]), x) for f, x in features.items()]
     parts = groups()
     print("groups:", [sorted(g) for g in parts], flush=True)
     for spec in sys.argv[2:]:
