@@ -129,3 +129,19 @@ let package = Package(
     ],
     cLanguageStandard: .c11
 )
+
+// `TYMPAN_SANITIZE=address` or `thread` (`make test-sanitizers`, CI): this package's own
+// targets are built with that sanitizer, the C ones with UndefinedBehaviorSanitizer as
+// well under `address`; the dependencies are built as they are, so that a sanitized
+// build in `.build` reuses their objects instead of compiling every server package again.
+if let sanitizer = Context.environment["TYMPAN_SANITIZE"], ["address", "thread"].contains(sanitizer) {
+    let cFlags = sanitizer == "address"
+        ? ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"]
+        : ["-fsanitize=thread"]
+    for target in package.targets where [.regular, .executable, .test].contains(target.type)
+        && target.name != "EmbedRulesTool" {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=\(sanitizer)"])]
+        target.cSettings = (target.cSettings ?? []) + [.unsafeFlags(cFlags)]
+        target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=\(sanitizer)"])]
+    }
+}

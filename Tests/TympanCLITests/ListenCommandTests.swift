@@ -361,7 +361,7 @@ import Glibc
     }
 
     @Test("Memory stays flat over a long stream (20 min of audio): resident size from the health reports",
-          .disabled(if: ProcessInfo.processInfo.environment["TYMPAN_SANITIZED"] != nil,
+          .disabled(if: ProcessInfo.processInfo.environment["TYMPAN_SANITIZE"] != nil,
                     "under AddressSanitizer freed memory waits in its quarantine: the resident size grows by design"))
     func flatMemory() throws {
         let folder = try CLI.temporaryDirectory()
