@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO", "TestSupport"]),
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),
         .testTarget(name: "TympanSensorTests", dependencies: ["TympanSensor"]),
-        .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation", "TympanIO"]),
+        .testTarget(name: "TympanEvaluationTests", dependencies: ["TympanEvaluation", "TympanIO", "TestSupport"]),
         .testTarget(name: "TympanCLITests", dependencies: ["TympanCLI", "TympanIO", "TestSupport"]),
         .testTarget(
             name: "TympanPlatformTests",

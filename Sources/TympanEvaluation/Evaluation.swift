@@ -26,7 +26,8 @@ public struct Evaluation: Sendable {
                 collar: Double = 0.2) {
         var names = clips ?? []
         if clips == nil {
-            for e in reference + estimated where !names.contains(e.filename) { names.append(e.filename) }
+            var seen = Set<String>()
+            for e in reference + estimated where seen.insert(e.filename).inserted { names.append(e.filename) }
         }
         var byRef = [String: [LabelledEvent]](), byEst = [String: [LabelledEvent]]()
         for e in reference { byRef[e.filename, default: []].append(e) }

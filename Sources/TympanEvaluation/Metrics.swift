@@ -143,46 +143,94 @@ public struct SegmentBasedMetrics: Sendable {
     public let resolution: Double
     public private(set) var results: MetricResults
 
+    /// Each label's first position in `results.labels`.
+    private let index: [String: Int]
+
     public init(labels: [String], resolution: Double = 1.0) {
         self.resolution = resolution
         results = MetricResults(labels: labels)
+        var index = [String: Int]()
+        for (k, label) in labels.enumerated() where index[label] == nil { index[label] = k }
+        self.index = index
     }
 
-    func roll(_ events: [LabelledEvent], length: Int) -> [[Bool]] {
-        var roll = Array(repeating: [Bool](repeating: false, count: results.labels.count), count: length)
-        for e in events {
-            guard let k = results.labels.firstIndex(of: e.label) else { continue }
+    /// The active segments of each label that has events, as sorted, disjoint
+    /// ranges (an event covers segments floor(onset / resolution) ..<
+    /// ceil(offset / resolution), cut at `length`); events of labels not in
+    /// `results.labels` are ignored.
+    func activeSegments(_ events: [LabelledEvent], length: Int) -> [String: [Range<Int>]] {
+        var spans = [String: [Range<Int>]]()
+        for e in events where index[e.label] != nil {
             let a = Int(floor(e.onset / resolution)), b = min(length, Int(ceil(e.offset / resolution)))
-            if a < b { for s in a..<b { roll[s][k] = true } }
+            if a < b { spans[e.label, default: []].append(a..<b) }
         }
-        return roll
+        return spans.mapValues { list in
+            var merged = [Range<Int>]()
+            for s in list.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+                if let last = merged.last, s.lowerBound <= last.upperBound {
+                    merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, s.upperBound)
+                } else {
+                    merged.append(s)
+                }
+            }
+            return merged
+        }
     }
 
+    /// The segments in both lists of sorted, disjoint ranges.
+    static func intersection(_ a: [Range<Int>], _ b: [Range<Int>]) -> [Range<Int>] {
+        var out = [Range<Int>](), i = 0, j = 0
+        while i < a.count && j < b.count {
+            let low = max(a[i].lowerBound, b[j].lowerBound), high = min(a[i].upperBound, b[j].upperBound)
+            if low < high { out.append(low..<high) }
+            if a[i].upperBound < b[j].upperBound { i += 1 } else { j += 1 }
+        }
+        return out
+    }
+
+    /// sed_eval's segment-based counts, computed on the labels' active ranges
+    /// rather than on a segment-by-label table: time and memory grow with the
+    /// number of events, not with the clip's length times the number of labels
+    /// (a label file with an event a week long and thousands of labels would
+    /// otherwise fill gigabytes). Between two ends of ranges every segment has
+    /// the same numbers of active references, estimates and matches, so each run
+    /// of segments is counted at once.
     public mutating func evaluate(reference: [LabelledEvent], estimated: [LabelledEvent]) {
         let length = Int(ceil(max(reference.map(\.offset).max() ?? 0, estimated.map(\.offset).max() ?? 0) / resolution))
-        let r = roll(reference, length: length), e = roll(estimated, length: length)
-        for s in 0..<length {
-            let tp = zip(r[s], e[s]).filter { $0 && $1 }.count
-            let nref = r[s].filter { $0 }.count, nsys = e[s].filter { $0 }.count
+        let r = activeSegments(reference, length: length), e = activeSegments(estimated, length: length)
+        // (segment, change in active references, estimates, matches)
+        var changes = [(at: Int, ref: Int, sys: Int, tp: Int)]()
+        for label in Set(r.keys).union(e.keys) {
+            let ref = r[label] ?? [], sys = e[label] ?? [], both = Self.intersection(ref, sys)
             var c = Counts()
-            c.tp = tp
-            c.ref = nref
-            c.sys = nsys
-            c.substitutions = min(nref, nsys) - tp
-            c.fn = max(0, nref - nsys)  // deletions
-            c.fp = max(0, nsys - nref)  // insertions
-            results.overall += c
-        }
-        for (k, label) in results.labels.enumerated() {
-            var c = Counts()
-            for s in 0..<length {
-                if r[s][k] { c.ref += 1 }
-                if e[s][k] { c.sys += 1 }
-                if r[s][k] && e[s][k] { c.tp += 1 }
-                if e[s][k] && !r[s][k] { c.fp += 1 }
-                if r[s][k] && !e[s][k] { c.fn += 1 }
-            }
+            c.ref = ref.reduce(0) { $0 + $1.count }
+            c.sys = sys.reduce(0) { $0 + $1.count }
+            c.tp = both.reduce(0) { $0 + $1.count }
+            c.fp = c.sys - c.tp
+            c.fn = c.ref - c.tp
             results.classWise[label]! += c
+            for s in ref { changes += [(s.lowerBound, 1, 0, 0), (s.upperBound, -1, 0, 0)] }
+            for s in sys { changes += [(s.lowerBound, 0, 1, 0), (s.upperBound, 0, -1, 0)] }
+            for s in both { changes += [(s.lowerBound, 0, 0, 1), (s.upperBound, 0, 0, -1)] }
+        }
+        changes.sort { $0.at < $1.at }
+        var ref = 0, sys = 0, tp = 0, i = 0
+        while i < changes.count {
+            let at = changes[i].at
+            while i < changes.count && changes[i].at == at {
+                ref += changes[i].ref; sys += changes[i].sys; tp += changes[i].tp
+                i += 1
+            }
+            guard i < changes.count, ref > 0 || sys > 0 else { continue }
+            let run = changes[i].at - at
+            var c = Counts()
+            c.tp = tp * run
+            c.ref = ref * run
+            c.sys = sys * run
+            c.substitutions = (min(ref, sys) - tp) * run
+            c.fn = max(0, ref - sys) * run  // deletions
+            c.fp = max(0, sys - ref) * run  // insertions
+            results.overall += c
         }
     }
 }
