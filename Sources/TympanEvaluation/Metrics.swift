@@ -143,15 +143,13 @@ public struct SegmentBasedMetrics: Sendable {
     public let resolution: Double
     public private(set) var results: MetricResults
 
-    /// Each label's first position in `results.labels`.
-    private let index: [String: Int]
+    /// The labels scored (`results.labels`, as a set).
+    private let scored: Set<String>
 
     public init(labels: [String], resolution: Double = 1.0) {
         self.resolution = resolution
         results = MetricResults(labels: labels)
-        var index = [String: Int]()
-        for (k, label) in labels.enumerated() where index[label] == nil { index[label] = k }
-        self.index = index
+        scored = Set(labels)
     }
 
     /// The active segments of each label that has events, as sorted, disjoint
@@ -160,7 +158,7 @@ public struct SegmentBasedMetrics: Sendable {
     /// `results.labels` are ignored.
     func activeSegments(_ events: [LabelledEvent], length: Int) -> [String: [Range<Int>]] {
         var spans = [String: [Range<Int>]]()
-        for e in events where index[e.label] != nil {
+        for e in events where scored.contains(e.label) {
             let a = Int(floor(e.onset / resolution)), b = min(length, Int(ceil(e.offset / resolution)))
             if a < b { spans[e.label, default: []].append(a..<b) }
         }
