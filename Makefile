@@ -65,7 +65,7 @@ fuzz: fuzz-sensor
 # sensor side's threaded tests (the daemon, the spool, FFTW planning) under
 # ThreadSanitizer. TYMPAN_SANITIZE (read by Package.swift) instruments this
 # package's own targets in .build and reuses the dependencies' plain objects:
-# about 3 minutes a build instead of 25 for `--sanitize` on everything. A
+# about 3 minutes a build instead of 24 for `--sanitize` on everything. A
 # sanitizer's report fails the run. The last step puts the plain build back.
 SANITIZER_OPTIONS = ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	TSAN_OPTIONS=halt_on_error=1

@@ -110,14 +110,14 @@ tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
      * for f in [hz[b], hz[b + 2]] (both shapes: the mel scale is increasing),
      * so only the bins from one below that interval to one above it are tried:
      * the same runs as trying every bin, in time that grows with the bins once
-     * rather than with bins x bands (2^23 bins and 64 bands took seconds). */
+     * rather than with bins x bands (two million bins and 64 bands took seconds). */
     size_t total = 0;
     for (size_t b = 0; b < bands; b++) {
         size_t first = bins, last = 0;
         double below = floor(hz[b] / bin_hz) - 1.0, above = ceil(hz[b + 2] / bin_hz) + 1.0;
         size_t from = below > 0.0 ? (size_t)below : 0;
         size_t to = above < (double)(bins - 1) ? (size_t)above : bins - 1;
-        for (size_t k = from; k <= to && from < bins; k++) {
+        for (size_t k = from; k <= to; k++) {
             if (band_weight(config, hz, mel, b, (double)k * bin_hz) > 0.0) {
                 if (first == bins) first = k;
                 last = k;
