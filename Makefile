@@ -5,7 +5,7 @@ SWIFT ?= swift
 REFERENCE_VENV ?= .venv-reference
 OUT ?= out
 
-.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations test-fuzz-inputs test-sanitizers fuzz fuzz-sensor arm-proof bench fixtures fixtures-real fit-splits loso lovo rules reference clean
+.PHONY: all bootstrap build demo test test-swift test-fixtures test-pages test-allocations test-fuzz-inputs test-mutated test-sanitizers fuzz fuzz-sensor arm-proof bench fixtures fixtures-real fit-splits loso lovo rules reference clean
 
 all: build
 
@@ -21,7 +21,7 @@ demo: build
 	@echo
 	@scripts/platform-demo.sh "$$($(SWIFT) build -c release --show-bin-path)/tympan" "$$($(SWIFT) build -c release --show-bin-path)/tympan-platform" $(OUT)
 
-test: test-swift test-fuzz-inputs test-fixtures test-pages test-allocations
+test: test-swift test-fuzz-inputs test-mutated test-fixtures test-pages test-allocations
 
 # The platform's store tests run on SQLite and on PostgreSQL: a throwaway
 # server on 127.0.0.1:55432 (scripts/postgres-test.sh; left running).
@@ -40,6 +40,15 @@ test-fuzz-inputs: bootstrap
 	@bin="$$($(SWIFT) build --show-bin-path)" && \
 	for t in $(SENSOR_FUZZ_TARGETS); do "$$bin/tympan-fuzz" $$t $$(ls -d Tests/Fuzz/seeds/$$t Tests/Fuzz/regressions/$$t 2>/dev/null) || exit 1; done && \
 	for t in $(PLATFORM_FUZZ_TARGETS); do "$$bin/tympan-platform-fuzz" $$t $$(ls -d Tests/Fuzz/seeds/$$t Tests/Fuzz/regressions/$$t 2>/dev/null) || exit 1; done
+
+# Randomly mutated rules files, audio files, raw PCM (odd formats, rates and
+# channel counts), sensor configurations and label files thrown at the
+# `tympan` command (scripts/mutate.py, a fixed seed): any exit status but
+# 0, 1, 64 (and 2 from listen), or a run past 20 s, fails. MUTATE_COUNT a kind.
+MUTATE_COUNT ?= 100
+test-mutated: bootstrap
+	$(SWIFT) build --product tympan
+	python3 scripts/mutate.py "$$($(SWIFT) build --show-bin-path)/tympan" --count $(MUTATE_COUNT) --seed 1 --out $(OUT)/mutate
 
 # Coverage-guided fuzzing: libFuzzer with AddressSanitizer and
 # UndefinedBehaviorSanitizer, FUZZ_SECONDS a target (scripts/fuzz.sh; corpus

@@ -82,12 +82,12 @@ struct Listen: ParsableCommand {
             do {
                 text = try readTextFile(config)
             } catch {
-                throw ValidationError("cannot read the configuration '\(config)': \(error)")
+                throw ListenError("cannot read the configuration '\(config)': \(error)")
             }
             do {
                 c = try SensorConfiguration(json: text, source: config)
             } catch {
-                throw ValidationError(error.description)
+                throw ListenError(error.description)
             }
         }
         if let sensor { c.sensor = sensor }

@@ -297,7 +297,7 @@ import Glibc
                 "the broker sends the will when the connection dies")
     }
 
-    @Test("Configuration errors stop the start before any audio is read, naming key and line", arguments: [
+    @Test("Configuration errors stop the start before any audio is read, naming key and line, exit status 2", arguments: [
         ("{\"sensor\": \"a\",\n \"brokr\": \"mqtt://x:1\"}", "sensor.json:2: brokr: unknown key (did you mean 'broker'?)"),
         ("{\"broker\": \"http://x:1\", \"spool\": \"s\"}", "'http://x:1' is not mqtt://host:port"),
         ("{\"broker\": \"mqtt://127.0.0.1:1\"}", "a broker needs a spool folder"),
@@ -317,9 +317,9 @@ import Glibc
         try text.write(to: config, atomically: true, encoding: .utf8)
         // Standard input stays open and empty: a daemon that read it would hang.
         let daemon = try Daemon(["--config", config.path, "--stdout", "--raw", "s16le", "--rate", "16000", "-"], folder: folder)
-        let status = daemon.exitStatus(within: 20)
-        #expect(status != nil && status != 0)
+        #expect(daemon.exitStatus(within: 20) == 2, "docs/sensor.md: status 2 for a bad configuration")
         #expect(daemon.log.contains(message), "\(daemon.log)")
+        #expect(!daemon.log.contains("Usage:"), "a configuration error is not a usage error: \(daemon.log)")
     }
 
     @Test("NaN samples in the stream: logged, counted as dropped frames, replaced by silence; time keeps counting")
