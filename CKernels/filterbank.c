@@ -78,6 +78,60 @@ static double band_weight(const tympan_filterbank_config *c, const double *hz, c
                            : (mel[b + 2] - m) / (mel[b + 2] - mel[b + 1]);
 }
 
+/* The band_count + 2 edges, evenly spaced in mel (numpy.linspace: low + i *
+ * step, the last point exact), and their frequencies in Hz. */
+static void band_edges(const tympan_filterbank_config *c, double *hz, double *mel) {
+    size_t bands = c->band_count;
+    double low, high;
+    tympan_mel_from_hz(c->scale, c->min_frequency, &low);
+    tympan_mel_from_hz(c->scale, c->max_frequency, &high);
+    for (size_t i = 0; i < bands + 2; i++) {
+        mel[i] = i == bands + 1 ? high : low + (double)i * ((high - low) / (double)(bands + 1));
+        tympan_hz_from_mel(c->scale, mel[i], &hz[i]);
+    }
+}
+
+/* The first and last bin where band b's weight is positive; 0 when there is
+ * none. A weight can be positive only for f in [hz[b], hz[b + 2]] (both shapes:
+ * the mel scale is increasing), so the candidates are the bins from one below
+ * that interval to one above it, walked in from each end: the first and last
+ * positive bins of an exhaustive search, in a few steps a band (inside the
+ * interval every bin is positive but near its ends), so that checking a
+ * configuration costs the bands, not the bins (2^24-point FFTs are valid). */
+static int band_run(const tympan_filterbank_config *c, const double *hz, const double *mel, size_t b,
+                    size_t bins, double bin_hz, size_t *first, size_t *last) {
+    double below = floor(hz[b] / bin_hz) - 1.0, above = ceil(hz[b + 2] / bin_hz) + 1.0;
+    size_t from = below > 0.0 ? (size_t)below : 0;
+    size_t to = above < (double)(bins - 1) ? (size_t)above : bins - 1;
+    size_t k = from;
+    while (k <= to && !(band_weight(c, hz, mel, b, (double)k * bin_hz) > 0.0)) k++;
+    if (k > to) return 0;
+    *first = k;
+    k = to;
+    while (!(band_weight(c, hz, mel, b, (double)k * bin_hz) > 0.0)) k--;  /* stops at first at the latest */
+    *last = k;
+    return 1;
+}
+
+tympan_status tympan_filterbank_check(const tympan_filterbank_config *config) {
+    if (!config) return TYMPAN_EINVAL;
+    if (!valid_config(config)) return TYMPAN_EINVAL;
+    size_t bands = config->band_count, bins = config->fft_size / 2 + 1, first, last;
+    double *hz = malloc((bands + 2) * sizeof(double));
+    double *mel = malloc((bands + 2) * sizeof(double));
+    tympan_status status = TYMPAN_ENOMEM;
+    if (hz && mel) {
+        band_edges(config, hz, mel);
+        double bin_hz = config->sample_rate / (double)config->fft_size;
+        status = TYMPAN_OK;
+        for (size_t b = 0; b < bands && status == TYMPAN_OK; b++)
+            if (!band_run(config, hz, mel, b, bins, bin_hz, &first, &last)) status = TYMPAN_EEMPTYBAND;
+    }
+    free(hz);
+    free(mel);
+    return status;
+}
+
 tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
                                        tympan_filterbank **out) {
     if (!config || !out) return TYMPAN_EINVAL;
@@ -96,34 +150,13 @@ tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
     fb->offset = calloc(bands, sizeof(size_t));
     if (!fb->first_bin || !fb->width || !fb->offset) goto done;
 
-    double low, high;
-    tympan_mel_from_hz(config->scale, config->min_frequency, &low);
-    tympan_mel_from_hz(config->scale, config->max_frequency, &high);
-    for (size_t i = 0; i < bands + 2; i++) {
-        /* numpy.linspace: low + i * step, with the last point exact. */
-        mel[i] = i == bands + 1 ? high : low + (double)i * ((high - low) / (double)(bands + 1));
-        tympan_hz_from_mel(config->scale, mel[i], &hz[i]);
-    }
+    band_edges(config, hz, mel);
     double bin_hz = config->sample_rate / (double)config->fft_size;
-
-    /* First pass: the nonzero run of every band. A weight can be positive only
-     * for f in [hz[b], hz[b + 2]] (both shapes: the mel scale is increasing),
-     * so only the bins from one below that interval to one above it are tried:
-     * the same runs as trying every bin, in time that grows with the bins once
-     * rather than with bins x bands (two million bins and 64 bands took seconds). */
+    /* First pass: the nonzero run of every band. */
     size_t total = 0;
     for (size_t b = 0; b < bands; b++) {
-        size_t first = bins, last = 0;
-        double below = floor(hz[b] / bin_hz) - 1.0, above = ceil(hz[b + 2] / bin_hz) + 1.0;
-        size_t from = below > 0.0 ? (size_t)below : 0;
-        size_t to = above < (double)(bins - 1) ? (size_t)above : bins - 1;
-        for (size_t k = from; k <= to; k++) {
-            if (band_weight(config, hz, mel, b, (double)k * bin_hz) > 0.0) {
-                if (first == bins) first = k;
-                last = k;
-            }
-        }
-        if (first == bins) { status = TYMPAN_EEMPTYBAND; goto done; }
+        size_t first, last;
+        if (!band_run(config, hz, mel, b, bins, bin_hz, &first, &last)) { status = TYMPAN_EEMPTYBAND; goto done; }
         fb->first_bin[b] = first;
         fb->width[b] = last - first + 1;
         fb->offset[b] = total;

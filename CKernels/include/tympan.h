@@ -168,6 +168,9 @@ tympan_status tympan_hz_from_mel(tympan_mel_scale scale, double mel, double *hz)
 /* TYMPAN_EEMPTYBAND when some band would have no nonzero weight. */
 tympan_status tympan_filterbank_create(const tympan_filterbank_config *config,
                                        tympan_filterbank **out);
+/* What create would return but for memory, without making the weights: time
+ * and memory grow with band_count, not fft_size (configuration validation). */
+tympan_status tympan_filterbank_check(const tympan_filterbank_config *config);
 void tympan_filterbank_destroy(tympan_filterbank *filterbank);
 /* power: fft_size / 2 + 1 bins; mel: band_count values. Only each band's
  * nonzero bins are visited. Energies saturate at FLT_MAX (never inf). */

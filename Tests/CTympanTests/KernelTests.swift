@@ -153,6 +153,40 @@ import Testing
         #expect(tympan_filterbank_create(&aboveNyquist, &none) == TYMPAN_EINVAL)
     }
 
+    @Test("The filterbank check returns what create returns (valid, empty band, invalid) on 2,000 random configurations")
+    func filterbankCheck() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var seen: [tympan_status: Int] = [:]
+        for _ in 0..<2_000 {
+            let rate = Double([4_000, 8_000, 16_000, 22_050, 44_100, 48_000][next(6)])
+            let low = Double(next(2_000)), high = rate / 2 - Double(next(3_000))
+            var config = tympan_filterbank_config(
+                sample_rate: rate, fft_size: 2 * (1 + next(1_024)), band_count: 1 + next(160),
+                min_frequency: low, max_frequency: next(20) == 0 ? rate : high,
+                scale: next(2) == 0 ? TYMPAN_MEL_SLANEY : TYMPAN_MEL_HTK,
+                norm: next(2) == 0 ? TYMPAN_MEL_NORM_SLANEY : TYMPAN_MEL_NORM_NONE,
+                shape: next(2) == 0 ? TYMPAN_MEL_TRIANGLE_HZ : TYMPAN_MEL_TRIANGLE_MEL)
+            var handle: OpaquePointer?
+            let created = tympan_filterbank_create(&config, &handle)
+            tympan_filterbank_destroy(handle)
+            #expect(tympan_filterbank_check(&config) == created, "\(config)")
+            seen[created, default: 0] += 1
+        }
+        // All three outcomes were drawn.
+        #expect(seen[TYMPAN_OK, default: 0] > 100 && seen[TYMPAN_EEMPTYBAND, default: 0] > 100
+                && seen[TYMPAN_EINVAL, default: 0] > 20, "\(seen)")
+        // 2^24 points and 1,024 bands: checked without making 8 million bins of weights.
+        var large = tympan_filterbank_config(sample_rate: 48_000, fft_size: 1 << 24, band_count: 1_024, min_frequency: 0,
+                                             max_frequency: 24_000, scale: TYMPAN_MEL_SLANEY,
+                                             norm: TYMPAN_MEL_NORM_SLANEY, shape: TYMPAN_MEL_TRIANGLE_HZ)
+        #expect(tympan_filterbank_check(&large) == TYMPAN_OK)
+        #expect(tympan_filterbank_check(nil) == TYMPAN_EINVAL)
+    }
+
     @Test("Log: natural with floor; decibels with amin, reference and per-frame top_db")
     func log() {
         var natural = tympan_log_config(kind: TYMPAN_LOG_NATURAL, floor: 1e-3, amin: 0, reference: 0, top_db: 0)

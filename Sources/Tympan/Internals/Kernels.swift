@@ -22,10 +22,7 @@ enum Kernels {
     /// False when some mel band would have no nonzero weight.
     static func filterbankHasNoEmptyBand(_ c: FeatureConfiguration) -> Bool {
         var config = filterbankConfig(c)
-        var handle: OpaquePointer?
-        let status = tympan_filterbank_create(&config, &handle)
-        tympan_filterbank_destroy(handle)
-        return status != TYMPAN_EEMPTYBAND
+        return tympan_filterbank_check(&config) != TYMPAN_EEMPTYBAND
     }
 
     /// The dense melBandCount × (fftSize/2 + 1) weight matrix, row-major.
