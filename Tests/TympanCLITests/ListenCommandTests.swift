@@ -9,7 +9,13 @@ import Glibc
 #endif
 
 /// `tympan listen` against a real mosquitto broker on loopback.
-@Suite struct ListenCommandTests {
+///
+/// One test at a time: each waits for its daemon and broker by polling with
+/// sleeps, which holds one of the threads that async tests share (as many as
+/// cores). Nine at once held both threads of a two-core machine for tens of
+/// seconds, and the platform's PostgreSQL tests, starved, failed with "no
+/// connection within 10 s" in a CI run.
+@Suite(.serialized) struct ListenCommandTests {
     /// Three scenes with events (drill, whistles, gunshot, ...): 30 s of audio.
     static let scenes = ["test_0009.flac", "test_0006.flac", "test_0004.flac"].map { CLI.path("scenes/test/\($0)") }
 
