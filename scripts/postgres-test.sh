@@ -13,7 +13,10 @@ dir=${TYMPAN_PG_DIR:-/tmp/tympan-pg}
 port=${TYMPAN_PG_PORT:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "postgres-test: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
-url="postgres://tympan@127.0.0.1:$port/tympan_test?sslmode=disable"
+# connect_timeout: how long a statement waits for a connection (10 s by default).
+# The suite runs many tests at once on few cores, some of them blocking a thread
+# while they poll a process; 10 s was missed twice in CI under AddressSanitizer.
+url="postgres://tympan@127.0.0.1:$port/tympan_test?sslmode=disable&connect_timeout=60"
 
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -27,13 +27,18 @@ public final class PostgresDatabase: SQLDatabase {
         }
         let port = parts.port ?? 5432
         guard (1...65_535).contains(port) else { throw StoreError("--database \(url): port \(port) is not 1...65535") }
-        var mode = "prefer"
+        var mode = "prefer", wait = 10.0
         for item in parts.queryItems ?? [] {
+            if item.name == "connect_timeout", let value = item.value, let seconds = Int(value), (1...3_600).contains(seconds) {
+                wait = Double(seconds)
+                continue
+            }
             guard item.name == "sslmode", let value = item.value, ["disable", "prefer", "require"].contains(value) else {
-                throw StoreError("--database: \(item.name)=\(item.value ?? "") is not understood (sslmode=disable|prefer|require)")
+                throw StoreError("--database: \(item.name)=\(item.value ?? "") is not understood (sslmode=disable|prefer|require, connect_timeout=1...3600)")
             }
             mode = value
         }
+        waitSeconds = wait
         let tls: PostgresClient.Configuration.TLS, directTLS: PostgresConnection.Configuration.TLS
         switch mode {
         case "disable": (tls, directTLS) = (.disable, .disable)
@@ -133,8 +138,9 @@ public final class PostgresDatabase: SQLDatabase {
     /// How long an operation may take once it has its connection.
     public let answerSeconds = 20.0
 
-    /// How long a statement waits for a connection.
-    public let waitSeconds = 10.0
+    /// How long a statement waits for a connection (the URL's `connect_timeout`
+    /// in seconds, 10 by default).
+    public let waitSeconds: Double
 
     /// Connects once, directly, and hangs up: throws why the server cannot
     /// be reached (refused, a name it does not know, a database that does not exist).

@@ -23,7 +23,7 @@ func openStore(_ url: String) async throws -> EventStore {
 }
 
 /// The `--database` help, one text for every command.
-let databaseText = "sqlite:PATH (one file, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]."
+let databaseText = "sqlite:PATH (one file, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require][&connect_timeout=SECONDS]."
 let databaseHelp = ArgumentHelp(stringLiteral: databaseText)
 
 struct Serve: AsyncParsableCommand {
