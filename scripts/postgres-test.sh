@@ -15,7 +15,8 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "postgres-test: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
 # connect_timeout: how long a statement waits for a connection (10 s by default).
 # The suite runs many tests at once on few cores, some of them blocking a thread
-# while they poll a process; 10 s was missed twice in CI under AddressSanitizer.
+# while they poll a process; 10 s was missed in CI (once in the plain suite, once
+# under AddressSanitizer).
 url="postgres://tympan@127.0.0.1:$port/tympan_test?sslmode=disable&connect_timeout=60"
 
 as_owner() {
