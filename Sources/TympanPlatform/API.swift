@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 import Tympan
 import TympanIO
 
@@ -337,13 +337,13 @@ extension PlatformAPI {
 
 /// New events as they are stored, to every open `GET /api/stream`.
 public final class LiveEvents: Sendable {
-    private let subscribers = Mutex([UUID: AsyncStream<String>.Continuation]())
+    private let subscribers = NIOLockedValueBox([UUID: AsyncStream<String>.Continuation]())
 
     public init() {}
 
     public func publish(_ event: StoredEvent) {
         let line = "event: event\ndata: \(event.json(review: nil))\n\n"
-        for c in subscribers.withLock({ Array($0.values) }) { c.yield(line) }
+        for c in subscribers.withLockedValue({ Array($0.values) }) { c.yield(line) }
     }
 
     /// One subscriber's Server-Sent Events lines: the records, and a comment
@@ -357,7 +357,7 @@ public final class LiveEvents: Sendable {
     func subscribe(keepAlive: Duration = .seconds(15)) -> Subscription {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1000))
         let key = UUID()
-        subscribers.withLock { $0[key] = continuation }
+        subscribers.withLockedValue { $0[key] = continuation }
         let ticks = Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: keepAlive)
@@ -366,12 +366,12 @@ public final class LiveEvents: Sendable {
         }
         continuation.onTermination = { [weak self] _ in
             ticks.cancel()
-            _ = self?.subscribers.withLock { $0.removeValue(forKey: key) }
+            _ = self?.subscribers.withLockedValue { $0.removeValue(forKey: key) }
         }
         return Subscription(lines: stream, continuation: continuation)
     }
 
-    var count: Int { subscribers.withLock { $0.count } }
+    var count: Int { subscribers.withLockedValue { $0.count } }
 }
 
 extension PlatformContext {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import TympanSensor
 
 /// A line on standard error, in one write.
@@ -85,7 +85,7 @@ public final class Ingest: @unchecked Sendable {
     public let settings: IngestSettings
     let store: EventStore
     private var client: MQTTSubscriber?
-    private let state = Mutex((counts: IngestCounts(), commits: CommitTimes(), connected: false, stopping: false))
+    private let state = NIOLockedValueBox((counts: IngestCounts(), commits: CommitTimes(), connected: false, stopping: false))
     /// Called after each stored event (the live stream of the HTTP API).
     public var onEvent: (@Sendable (StoredEvent) -> Void)?
 
@@ -96,9 +96,9 @@ public final class Ingest: @unchecked Sendable {
 
     deinit { stop() }
 
-    public var counts: IngestCounts { state.withLock { $0.counts } }
-    public var commitTimes: CommitTimes { state.withLock { $0.commits } }
-    public var isConnected: Bool { state.withLock { $0.connected } }
+    public var counts: IngestCounts { state.withLockedValue { $0.counts } }
+    public var commitTimes: CommitTimes { state.withLockedValue { $0.commits } }
+    public var isConnected: Bool { state.withLockedValue { $0.connected } }
 
     /// Starts the client's thread (which connects, and reconnects by itself:
     /// 1 s, doubling to 30 s).
@@ -115,10 +115,10 @@ public final class Ingest: @unchecked Sendable {
             onEvent: { [unowned self] event in
                 switch event {
                 case .connected(let sessionPresent):
-                    state.withLock { $0.connected = true }
+                    state.withLockedValue { $0.connected = true }
                     platformLog("connected to \(broker) as \(settings.clientID)\(sessionPresent ? " (session kept by the broker)" : "")")
                 case .disconnected(let reason):
-                    let wasConnected = state.withLock { s -> Bool in
+                    let wasConnected = state.withLockedValue { s -> Bool in
                         defer { s.connected = false }
                         return s.connected
                     }
@@ -133,10 +133,10 @@ public final class Ingest: @unchecked Sendable {
 
     /// Disconnects (the broker keeps the session) and joins the client's thread.
     public func stop() {
-        state.withLock { $0.stopping = true }
+        state.withLockedValue { $0.stopping = true }
         client?.stop()
         client = nil
-        state.withLock { $0.connected = false }
+        state.withLockedValue { $0.connected = false }
     }
 
     /// Parses the messages that arrived together and stores them in one
@@ -150,13 +150,13 @@ public final class Ingest: @unchecked Sendable {
         for delivery in deliveries {
             switch delivery {
             case .oversized(let topic, let size):
-                state.withLock { $0.counts.rejected += 1 }
+                state.withLockedValue { $0.counts.rejected += 1 }
                 platformLog("refused a message on \(topic): \(size) bytes (at most \(SensorMessage.maximumBytes)); not read")
             case .message(let topic, let payload):
                 do {
                     parsed.append(try SensorMessage.parse(topic: topic, payload: payload, receivedMs: now))
                 } catch {
-                    state.withLock { $0.counts.rejected += 1 }
+                    state.withLockedValue { $0.counts.rejected += 1 }
                     platformLog("refused a message on \(topic): \(error)")
                 }
             }
@@ -167,7 +167,7 @@ public final class Ingest: @unchecked Sendable {
             do {
                 let stored = try waitFor { [store, parsed] in try await store.store(parsed) }
                 let took = monotonicSeconds() - began
-                state.withLock { s in
+                state.withLockedValue { s in
                     for (message, new) in zip(parsed, stored) {
                         s.commits.add(took)
                         switch message {
@@ -182,7 +182,7 @@ public final class Ingest: @unchecked Sendable {
                 return true
             } catch {
                 let what = parsed.count == 1 ? "a message on \(parsed[0].topic)" : "\(parsed.count) messages (the first on \(parsed[0].topic))"
-                if state.withLock({ $0.stopping }) {
+                if state.withLockedValue({ $0.stopping }) {
                     // Not acknowledged either: the broker sends them again to the next run.
                     platformLog("stopping with \(what) not stored: \(error)")
                     return false
@@ -198,16 +198,16 @@ public final class Ingest: @unchecked Sendable {
 /// Runs `work` on the concurrency pool and waits for it: for the ingest's own
 /// thread (never a thread of the pool, which must not block).
 func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let outcome = Mutex<Result<T, any Error>?>(nil)
+    let outcome = NIOLockedValueBox<Result<T, any Error>?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task {
         let result: Result<T, any Error>
         do { result = .success(try await work()) } catch { result = .failure(error) }
-        outcome.withLock { $0 = result }
+        outcome.withLockedValue { $0 = result }
         done.signal()
     }
     done.wait()
-    return try outcome.withLock { $0! }.get()
+    return try outcome.withLockedValue { $0! }.get()
 }
 
 extension SensorMessage {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -53,7 +53,7 @@ final class MQTTSubscriber: @unchecked Sendable {
     /// The most PUBLISHes handed over at once.
     let batch = 100
     let onEvent: @Sendable (Event) -> Void
-    private let state = Mutex((stopping: false, fd: Int32(-1)))
+    private let state = NIOLockedValueBox((stopping: false, fd: Int32(-1)))
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
@@ -76,7 +76,7 @@ final class MQTTSubscriber: @unchecked Sendable {
     /// Sends DISCONNECT (the broker keeps the session), closes, and waits for the thread.
     func stop() {
         guard thread != nil else { return }
-        let fd = state.withLock { s -> Int32 in
+        let fd = state.withLockedValue { s -> Int32 in
             s.stopping = true
             return s.fd
         }
@@ -88,7 +88,7 @@ final class MQTTSubscriber: @unchecked Sendable {
         thread = nil
     }
 
-    private var stopping: Bool { state.withLock { $0.stopping } }
+    private var stopping: Bool { state.withLockedValue { $0.stopping } }
 
     private func run() {
         var backoff = 1.0
@@ -112,13 +112,13 @@ final class MQTTSubscriber: @unchecked Sendable {
         case .success(let socket): fd = socket
         case .failure(let error): return error.description
         }
-        let open = state.withLock { s -> Bool in
+        let open = state.withLockedValue { s -> Bool in
             if s.stopping { return false }
             s.fd = fd
             return true
         }
         defer {
-            state.withLock { $0.fd = -1 }
+            state.withLockedValue { $0.fd = -1 }
             close(fd)
         }
         guard open else { return "stopping" }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import Synchronization
 
@@ -257,19 +258,23 @@ struct Timeout: Error, CustomStringConvertible {
 /// Resumes a continuation once: the first of the operation and its watchdog
 /// wins; when the watchdog does, `onTimeout` cancels the operation.
 final class Once<T: Sendable>: Sendable {
-    private let state: Mutex<(continuation: CheckedContinuation<Result<T, any Error>, Never>?, onTimeout: (@Sendable () -> Void)?)>
+    private struct State {
+        var continuation: CheckedContinuation<Result<T, any Error>, Never>?
+        var onTimeout: (@Sendable () -> Void)?
+    }
+    private let state: NIOLockedValueBox<State>
 
     init(_ continuation: CheckedContinuation<Result<T, any Error>, Never>) {
-        state = Mutex((continuation, nil))
+        state = NIOLockedValueBox(State(continuation: continuation))
     }
 
     var onTimeout: (@Sendable () -> Void)? {
-        get { state.withLock { $0.onTimeout } }
-        set { state.withLock { $0.onTimeout = newValue } }
+        get { state.withLockedValue { s -> (@Sendable () -> Void)? in s.onTimeout } }
+        set { state.withLockedValue { $0.onTimeout = newValue } }
     }
 
     func resume(_ result: Result<T, any Error>) {
-        let (continuation, cancel) = state.withLock { s -> (CheckedContinuation<Result<T, any Error>, Never>?, (@Sendable () -> Void)?) in
+        let (continuation, cancel) = state.withLockedValue { s -> (CheckedContinuation<Result<T, any Error>, Never>?, (@Sendable () -> Void)?) in
             defer { s.continuation = nil }
             return (s.continuation, s.onTimeout)
         }
