@@ -432,25 +432,32 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     float *ratios = levels + d->band_count;
     float *tonalities = ratios + d->band_count;
     float *peaks = tonalities + d->band_count;
+    double total_db = to_db(total);  /* each dB once: the same call on the same value */
     for (size_t b = 0; b < d->band_count; b++) {
         double band = 0;
         size_t first = d->band_first[b], last = d->band_last[b], top = first;
-        /* One-sided: DC and Nyquist count once, the bins between them twice. */
+        /* One-sided: DC and Nyquist count once, the bins between them twice.
+         * The strongest bin (the first of equals) in the same pass, in bin order. */
         size_t k = first;
         if (k == 0) band += power[k++];
         size_t inner_last = last == n - 1 ? last - 1 : last;
-        for (; k <= inner_last; k++) band += 2.0 * power[k];
-        if (last == n - 1 && k == last) band += power[last];
-        for (k = first; k <= last; k++)
-            if (power[k] > power[top]) top = k;
+        for (; k <= inner_last; k++) {
+            band += 2.0 * power[k];
+            top = power[k] > power[top] ? k : top;
+        }
+        if (last == n - 1 && k == last) {
+            band += power[last];
+            top = power[last] > power[top] ? last : top;
+        }
         levels[b] = (float)(to_db(band * d->power_scale) + AES17_DB);
-        ratios[b] = total > 0 ? (float)(to_db(band) - to_db(total)) : 0.0f;
+        ratios[b] = total > 0 ? (float)(to_db(band) - total_db) : 0.0f;
         size_t count = last - first + 1;
         float median = median_near(d->sorted, power + first, count, count / 2, &d->guess[b + 1], &d->spread[b + 1]);
-        tonalities[b] = (float)(to_db(power[top]) - to_db(median));
+        double top_db = to_db(power[top]);
+        tonalities[b] = (float)(top_db - to_db(median));
         double shift = 0;
         if (top > 0 && top + 1 < n && power[top] > 0) {
-            double l = to_db(power[top - 1]), c = to_db(power[top]), r = to_db(power[top + 1]);
+            double l = to_db(power[top - 1]), c = top_db, r = to_db(power[top + 1]);
             double curvature = l - 2 * c + r;
             if (curvature < 0) shift = 0.5 * (l - r) / curvature;
             if (shift > 0.5 || shift < -0.5) shift = 0;
