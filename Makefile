@@ -121,13 +121,14 @@ fit-splits: bootstrap
 # detector settings chosen on sources held out of the fit too, the fold scored
 # (about 35 minutes). PENALTY=P the F1 given up per false alarm per hour
 # (default 0.01); OUT_LOSO=DIR keeps the pool and the fits, so that another
-# PENALTY only calibrates again. RULES=FILE scores that rules file instead (one
+# PENALTY only calibrates again; WITHOUT="NAME ..." fits without those
+# descriptors (a smaller front end). RULES=FILE scores that rules file instead (one
 # fitted without these recordings; the bundled rules were fitted on them).
 TERMS ?= 25
 loso: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
 	@[ -n "$(RULES)" ] || $(MAKE) --no-print-directory fit-splits
-	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
+	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
 
 # Leave one generator variant out (scripts/rules/lovo.py): for each class and each
 # variant of the synthetic generator, a rule fitted on train+train2 and settings

@@ -255,13 +255,23 @@ def start_detectors():
     return {c: settings[c] for c in CLASSES}
 
 
-def fit_rules(excluded, pool, synthetic, detectors, terms, rng, most=None):
+def boost_descriptors():
+    """The descriptors the fits read (boost.py's columns)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import boost
+    return sorted({d for d, _, _ in boost.KEYS})
+
+
+def fit_rules(excluded, pool, synthetic, detectors, terms, rng, most=None, without=()):
     """Weighted rules fitted on the synthetic frames and the pool's material that
     holds nothing of the `excluded` sources, with the `detectors` settings
-    ({class: settings})."""
+    ({class: settings}); the descriptors named in `without` are not read (their
+    columns are held constant, so that no tree splits on them)."""
     import boost
     keep = [(x, y) for e, b, x, y, _, _ in pool if not e & excluded and b not in excluded]
     X = np.concatenate([synthetic[0]] + [x for x, _ in keep])
+    unread = [i for i, (d, _, _) in enumerate(boost.KEYS) if d in without]
+    X[:, unread] = 0
     y = np.concatenate([synthetic[1]] + [y for _, y in keep])
     classes = []
     for c in CLASSES:
@@ -351,11 +361,11 @@ def bundle(args, events, backgrounds, out):
     synthetic = boost.frames(args.synthetic, args.tympan)
     validation = validation_sources(None, events, backgrounds, 0)
     print(f"loso.py: settings chosen on {', '.join(sorted(validation))}", file=sys.stderr)
-    first = fit_rules(validation, pool, synthetic, start_detectors(), args.terms, rng, args.most)
+    first = fit_rules(validation, pool, synthetic, start_detectors(), args.terms, rng, args.most, args.without)
     chosen = calibrated(first, None, validation, pool, SYNTHETIC_VALIDATION, args.tympan, out / "choose-bundle",
                         args.penalty)
     detectors = {r["class"]: r["detector"] for r in chosen["classes"]}
-    rules = fit_rules(set(), pool, synthetic, detectors, args.terms, rng, args.most)
+    rules = fit_rules(set(), pool, synthetic, detectors, args.terms, rng, args.most, args.without)
     sources = sorted({s for _, _, s, _ in events} | {s for _, _, s in backgrounds})
     rules["about"] = (f"Boosted weighted rules, {args.terms} rounds of depth 2 a class (scripts/rules/loso.py --bundle, "
                       f"make rules), fitted on the synthetic {'+'.join(args.synthetic)} split{'s' if len(args.synthetic) > 1 else ''} and the real recordings of {len(sources)} "
@@ -380,6 +390,9 @@ def main():
     parser.add_argument("--most", type=int, default=12000, help="with --fit: at most this many positive frames a class")
     parser.add_argument("--synthetic", nargs="+", default=["train"], metavar="SPLIT",
                         help="with --fit or --bundle: the synthetic splits in every fit (default: train)")
+    parser.add_argument("--without", nargs="+", default=[], metavar="DESCRIPTOR",
+                        help="with --fit or --bundle: fit without these descriptors (names as tympan features --names "
+                             "prints them), for a smaller front end")
     parser.add_argument("--tympan", default=str(ROOT / ".build/release/tympan"))
     parser.add_argument("--snr", type=float, nargs="+", default=[18.0, 6.0], help="dB (default 18 and 6)")
     parser.add_argument("--out", type=Path, help="keep the fold mixtures here (default: a temporary folder)")
@@ -389,6 +402,11 @@ def main():
     args = parser.parse_args()
     if args.bundle and (args.rules or args.fit):
         parser.error("--bundle fits on every source: it takes no --rules and no --fit")
+    if args.without and not (args.fit or args.bundle):
+        parser.error("--without changes what a fit reads: add --fit or --bundle")
+    unknown = sorted(set(args.without) - set(boost_descriptors())) if args.without else []
+    if unknown:
+        parser.error(f"--without: unknown descriptor(s) {', '.join(unknown)}; known: {', '.join(boost_descriptors())}")
     if not (args.rules or args.fit or args.bundle):
         about = json.loads(subprocess.run([args.tympan, "rules"], check=True, capture_output=True, text=True).stdout)
         if "loso.py --bundle" in about.get("about", ""):
@@ -420,7 +438,7 @@ def main():
         # settings are read again (all or none: one random stream runs through them),
         # so that another --penalty costs a calibration, not a fit.
         key = json.dumps({"corpus": (REAL / "metadata.tsv").read_text(), "terms": args.terms, "most": args.most,
-                          "synthetic": args.synthetic})
+                          "synthetic": args.synthetic} | ({"without": sorted(args.without)} if args.without else {}))
         reuse = (args.choose and (out / "fits.key").exists() and (out / "fits.key").read_text() == key
                  and all((out / f"choose-{p}-start.json").exists() for p in folds))
         for turn, package in enumerate(folds):
@@ -430,11 +448,12 @@ def main():
                 if reuse:
                     rules = json.loads((out / f"choose-{package}-start.json").read_text())
                 else:
-                    rules = fit_rules({package} | validation, pool, synthetic, detectors, args.terms, fit_rng, args.most)
+                    rules = fit_rules({package} | validation, pool, synthetic, detectors, args.terms, fit_rng, args.most,
+                                      args.without)
                 rules = calibrated(rules, package, validation, pool, SYNTHETIC_VALIDATION, args.tympan,
                                    out / f"choose-{package}", args.penalty)
             else:
-                rules = fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most)
+                rules = fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most, args.without)
             fitted[package].write_text(json.dumps(rules) + "\n")
             print(f"loso.py: fitted without {package}", file=sys.stderr)
         if args.choose:
