@@ -25,6 +25,10 @@ public struct AudioClip: Sendable, Equatable, CustomStringConvertible {
 /// Reads WAV, FLAC, OGG and the other formats libsndfile knows. Read-only:
 /// Tympan never writes audio.
 public enum AudioFile {
+    /// The most frames `read` reserves from a header's declared length (2^22:
+    /// 16 MiB, over four minutes at 16 kHz).
+    static let reservedFramesLimit = 1 << 22
+
     /// Reads a whole file and mixes it to mono.
     ///
     /// Throws `TympanError.unreadableAudio` for a missing file, a file that is
@@ -33,7 +37,12 @@ public enum AudioFile {
     public static func read(_ path: String) throws(TympanError) -> AudioClip {
         let stream = try AudioFileStream(path: path, targetRate: nil)
         var mono = [Float]()
-        mono.reserveCapacity(max(stream.declaredFrames, 0))
+        // The header's frame count is a claim: a damaged FLAC header may declare
+        // 2^36 frames (256 GiB of floats) in a file of a kilobyte. Reserve at most
+        // `reservedFramesLimit` and let the array grow with what is really read
+        // (a file that holds fewer frames than it declares is then refused as
+        // truncated).
+        mono.reserveCapacity(min(max(stream.declaredFrames, 0), reservedFramesLimit))
         while true {
             let chunk = try stream.next()
             if chunk.isEmpty { break }

@@ -103,6 +103,28 @@ enum AudioFixtures {
             #expect(throws: TympanError.self) { try AudioFile.read(path) }
         }
     }
+
+    /// Found by scripts/mutate.py (seed 3): `tympan features` on a FLAC whose
+    /// header declared 2^36 - 1 frames aborted, reserving 64 GiB for them.
+    @Test("A FLAC header declaring 2^36 - 1 frames is refused as truncated, nothing reserved for them")
+    func absurdDeclaredLength() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: AudioFixtures.path("audio/tone.flac"))))
+        // fLaC, a metadata block header (4 bytes), then STREAMINFO: block and frame
+        // sizes (10 bytes), then 20 bits of rate, 3 of channels, 5 of bits per
+        // sample, 36 of total samples: its low 4 bits in byte 21, the rest in 22...25.
+        #expect(Array(bytes[0..<4]) == Array("fLaC".utf8))
+        bytes[21] |= 0x0f
+        for i in 22...25 { bytes[i] = 0xff }
+        try AudioFixtures.withTemporaryFile(named: "declared.flac", bytes: Data(bytes)) { path in
+            let stream = try AudioFileStream(path: path, targetRate: nil)
+            #expect(stream.declaredFrames == (1 << 36) - 1)
+            #expect {
+                try AudioFile.read(path)
+            } throws: { error in
+                "\(error)".contains("truncated")
+            }
+        }
+    }
 }
 
 @Suite struct NumPyArrayTests {
