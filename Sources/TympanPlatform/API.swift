@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import ServiceLifecycle
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import Tympan
 import TympanIO
 
