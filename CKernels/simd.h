@@ -60,6 +60,11 @@ static inline void v4_load_complex(const float *c, v4f *re, v4f *im) {
     *re = z.val[0];
     *im = z.val[1];
 }
+/* Real and imaginary lanes to four interleaved complex values c[0..7]. */
+static inline void v4_store_complex(float *c, v4f re, v4f im) {
+    float32x4x2_t z = {{re, im}};
+    vst2q_f32(c, z);
+}
 /* Lanes in reverse order. */
 static inline v4f v4_reverse(v4f x) { x = vrev64q_f32(x); return vextq_f32(x, x, 2); }
 /* Finite-lane masks: all set while every lane seen was finite. */
@@ -125,6 +130,10 @@ static inline void v4_load_complex(const float *c, v4f *re, v4f *im) {
     v4f a = _mm_loadu_ps(c), b = _mm_loadu_ps(c + 4);
     *re = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     *im = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+}
+static inline void v4_store_complex(float *c, v4f re, v4f im) {
+    _mm_storeu_ps(c, _mm_unpacklo_ps(re, im));
+    _mm_storeu_ps(c + 4, _mm_unpackhi_ps(re, im));
 }
 static inline v4f v4_reverse(v4f x) { return _mm_shuffle_ps(x, x, _MM_SHUFFLE(0, 1, 2, 3)); }
 static inline v4m v4_all_lanes(void) { return _mm_castsi128_ps(_mm_set1_epi32(-1)); }
