@@ -8,12 +8,22 @@
 #include "simd.h"
 
 #define AES17_DB 3.0102999566398120 /* 10 log10(2): a full-scale sine reads 0 dBFS */
-#define FLOOR_POWER 1e-12           /* -120 dB */
+#define FLOOR_POWER 1e-12f          /* -120 dB */
 #define FLOOR_MEL 1e-10f
 #define DB_PER_NEPER 4.342944819f  /* 10 / ln 10: 10 log10 x = DB_PER_NEPER ln x */
 #define MEDIAN_SPREAD_START 2.0f /* the bracket around the last frame's median: a factor either side */
 #define MEDIAN_SPREAD_MIN 1.1f
 #define MEDIAN_SPREAD_MAX 1e4f
+
+/* Every decibel value of a frame is 10 log10 of a power, floored at
+ * FLOOR_POWER: the powers are gathered in db_in at these slots, and their logs
+ * taken at once by tympan_ln (four lanes, no calls: about 30 logs a frame in
+ * double precision through libm were 2,800 aarch64 instructions). */
+enum {
+    DB_LEVEL, DB_LEVEL_A, DB_CREST, DB_STRONGEST, DB_MEDIAN, DB_TOTAL, DB_FIXED,
+    /* then per band, at DB_FIXED + DB_PER_BAND * b: */
+    DB_BAND_LEVEL = 0, DB_BAND, DB_BAND_MEDIAN, DB_BAND_TOP, DB_BAND_LEFT, DB_BAND_RIGHT, DB_PER_BAND
+};
 
 struct tympan_descriptors {
     double sample_rate;
@@ -30,10 +40,13 @@ struct tympan_descriptors {
     float *guess;             /* per median (whole spectrum, then each band): the last frame's */
     float *spread;            /* and the factor of the bracket around it (see median_near) */
     float *mel_ln;            /* scratch: ln of each mel band (tympan_ln), mel_band_count */
+    float *db_in;             /* scratch: the powers every decibel value is taken of (see decibels()), */
+    float *db_out;            /* and their logs: DB_FIXED + DB_PER_BAND * band_count */
     float *previous_mel_db;   /* mel_band_count */
     int has_previous;
     size_t *band_first;       /* per band: first and last bin (inclusive) */
     size_t *band_last;
+    size_t *band_top;         /* scratch: each band's strongest bin in the frame */
     size_t lag_min;           /* pitch search lags */
     size_t lag_max;
     float *window_acf;        /* normalised autocorrelation of the window, lag 0..lag_max + 1 */
@@ -66,9 +79,12 @@ void tympan_descriptors_destroy(tympan_descriptors *d) {
     free(d->guess);
     free(d->spread);
     free(d->mel_ln);
+    free(d->db_in);
+    free(d->db_out);
     free(d->previous_mel_db);
     free(d->band_first);
     free(d->band_last);
+    free(d->band_top);
     free(d->window_acf);
     free(d->lag_values);
     free(d->acf_in);
@@ -117,17 +133,20 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
     d->guess = tympan_alloc_floats(c->band_count + 1);
     d->spread = tympan_alloc_floats(c->band_count + 1);
     d->mel_ln = tympan_alloc_floats(c->mel_band_count);
+    d->db_in = tympan_alloc_floats(DB_FIXED + DB_PER_BAND * c->band_count);
+    d->db_out = tympan_alloc_floats(DB_FIXED + DB_PER_BAND * c->band_count);
     d->previous_mel_db = tympan_alloc_floats(c->mel_band_count);
     d->band_first = calloc(c->band_count + 1, sizeof(size_t));
     d->band_last = calloc(c->band_count + 1, sizeof(size_t));
+    d->band_top = calloc(c->band_count + 1, sizeof(size_t));
     d->window_acf = tympan_alloc_floats(d->lag_max + 2);
     d->lag_values = tympan_alloc_floats(d->lag_max + 1);
     d->acf_in = tympan_alloc_floats(c->fft_size);
     d->acf_out = tympan_alloc_floats(c->fft_size);
     d->acf_cos = tympan_alloc_floats(c->fft_size / 2);
     d->acf_sin = tympan_alloc_floats(c->fft_size / 2);
-    if (!d->a_weight || !d->magnitude || !d->sorted || !d->guess || !d->spread || !d->mel_ln || !d->previous_mel_db ||
-        !d->band_first || !d->band_last || !d->window_acf || !d->lag_values || !d->acf_in || !d->acf_out ||
+    if (!d->a_weight || !d->magnitude || !d->sorted || !d->guess || !d->spread || !d->mel_ln || !d->db_in || !d->db_out || !d->previous_mel_db ||
+        !d->band_first || !d->band_last || !d->band_top || !d->window_acf || !d->lag_values || !d->acf_in || !d->acf_out ||
         !d->acf_cos || !d->acf_sin) {
         tympan_descriptors_destroy(d);
         return TYMPAN_ENOMEM;
@@ -185,7 +204,9 @@ tympan_status tympan_descriptors_count(const tympan_descriptors *d, size_t *coun
     return TYMPAN_OK;
 }
 
-static double to_db(double x) { return 10.0 * log10(x > FLOOR_POWER ? x : FLOOR_POWER); }
+/* A power as tympan_ln takes it: in single precision, below the largest
+ * float (tympan_ln floors it, and NaN, at FLOOR_POWER). */
+static inline float as_power(double x) { return x < 3.4028234e38 ? (float)x : 3.4028234e38f; }
 
 /* The k-th smallest of n finite values (reorders a). Quickselect with a
  * median-of-three pivot and branch-free partitions (the comparisons of
@@ -387,6 +408,41 @@ static void pitch(tympan_descriptors *d, const float *power, float *f0, float *h
     *harmonicity = best_value > 1 ? 1 : best_value;
 }
 
+static inline int refines(const tympan_descriptors *d, const float *power, size_t top) {
+    return top > 0 && top + 1 < d->bin_count && power[top] > 0;  /* two neighbours, not silent */
+}
+
+/* The values made of decibels, from the powers process() gathered in db_in. */
+static void decibels(tympan_descriptors *d, const float *power, float *out, int some_power, double bin_hz) {
+    size_t count = DB_FIXED + DB_PER_BAND * d->band_count;
+    tympan_ln(d->db_in, d->db_out, count, FLOOR_POWER);
+    const float *ln = d->db_out;
+    const double scale = 4.3429448190325182765;  /* 10 / ln 10 */
+    out[TYMPAN_DESCRIPTOR_LEVEL] = (float)(scale * ln[DB_LEVEL] + AES17_DB);
+    out[TYMPAN_DESCRIPTOR_LEVEL_A] = (float)(scale * ln[DB_LEVEL_A] + AES17_DB + d->calibration_db);
+    out[TYMPAN_DESCRIPTOR_CREST] = (float)(scale * ln[DB_CREST]);
+    out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(scale * ((double)ln[DB_STRONGEST] - ln[DB_MEDIAN]));
+    float *levels = out + TYMPAN_DESCRIPTOR_FIXED_COUNT;
+    float *ratios = levels + d->band_count;
+    float *tonalities = ratios + d->band_count;
+    float *peaks = tonalities + d->band_count;
+    for (size_t b = 0; b < d->band_count; b++) {
+        const float *x = ln + DB_FIXED + DB_PER_BAND * b;
+        levels[b] = (float)(scale * x[DB_BAND_LEVEL] + AES17_DB);
+        ratios[b] = some_power ? (float)(scale * ((double)x[DB_BAND] - ln[DB_TOTAL])) : 0.0f;
+        tonalities[b] = (float)(scale * ((double)x[DB_BAND_TOP] - x[DB_BAND_MEDIAN]));
+        size_t top = d->band_top[b];
+        double shift = 0;
+        if (refines(d, power, top)) {
+            double l = scale * x[DB_BAND_LEFT], c = scale * x[DB_BAND_TOP], r = scale * x[DB_BAND_RIGHT];
+            double curvature = l - 2 * c + r;
+            if (curvature < 0) shift = 0.5 * (l - r) / curvature;
+            if (shift > 0.5 || shift < -0.5) shift = 0;
+        }
+        peaks[b] = (float)(((double)top + shift) * bin_hz);
+    }
+}
+
 tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *frame, size_t frame_count,
                                          const float *power, size_t bin_count, const float *mel,
                                          size_t mel_count, float *out, size_t out_count) {
@@ -413,8 +469,9 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     memcpy(&peak_magnitude, &peak_bits, sizeof peak_magnitude);
     double peak = peak_magnitude;
     double mean_square = sum_squares / (double)frame_count;
-    out[TYMPAN_DESCRIPTOR_LEVEL] = (float)(to_db(mean_square) + AES17_DB);
-    out[TYMPAN_DESCRIPTOR_CREST] = mean_square > 0 ? (float)(20.0 * log10(peak / sqrt(mean_square))) : 0.0f;
+    float *db = d->db_in;
+    db[DB_LEVEL] = as_power(mean_square);
+    db[DB_CREST] = mean_square > 0 ? as_power(peak * peak / mean_square) : 1.0f;  /* 20 log10(peak / RMS) */
     out[TYMPAN_DESCRIPTOR_ZCR] = frame_count > 1 ? (float)crossings / (float)(frame_count - 1) : 0.0f;
 
     /* Spectrum: A-weighted level, shape, and what flatness and tonality need
@@ -437,7 +494,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
         arithmetic += floored(m);
         strongest = power[k] > strongest ? power[k] : strongest;
     }
-    out[TYMPAN_DESCRIPTOR_LEVEL_A] = (float)(to_db(weighted * d->power_scale) + AES17_DB + d->calibration_db);
+    db[DB_LEVEL_A] = as_power(weighted * d->power_scale);
     double centroid = magnitude_sum > 0 ? weighted_frequency / magnitude_sum : 0;
     double spread = 0, cumulative = 0, rolloff = 0, reach = 0.85 * magnitude_sum;
     for (size_t k = 0; k < n; k++) {
@@ -457,7 +514,9 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     double log_sum = log_of_product(d->magnitude + 1, inner);
     out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
     float median = median_near(d->sorted, power + 1, inner, inner / 2, &d->guess[0], &d->spread[0]);
-    out[TYMPAN_DESCRIPTOR_TONALITY] = (float)(to_db(strongest) - to_db(median));
+    db[DB_STRONGEST] = strongest;
+    db[DB_MEDIAN] = median;
+    db[DB_TOTAL] = as_power(total);
 
     /* Positive flux of the mel bands in dB (the log of every band at once:
      * tympan_ln, four lanes, no calls; log10f per band was 70 aarch64
@@ -476,12 +535,8 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
 
     /* Bands: level (dBFS), share of the whole spectrum (dB), strongest bin
      * over the band's median bin (dB) and that bin's frequency (Hz, refined
-     * by a parabola through the dB of its neighbours). */
-    float *levels = out + TYMPAN_DESCRIPTOR_FIXED_COUNT;
-    float *ratios = levels + d->band_count;
-    float *tonalities = ratios + d->band_count;
-    float *peaks = tonalities + d->band_count;
-    double total_db = to_db(total);  /* each dB once: the same call on the same value */
+     * by a parabola through the dB of its neighbours). First each band's
+     * powers, then every log at once, then the values. */
     for (size_t b = 0; b < d->band_count; b++) {
         double band = 0;
         size_t first = d->band_first[b], last = d->band_last[b], top = first;
@@ -498,20 +553,17 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
             band += power[last];
             top = power[last] > power[top] ? last : top;
         }
-        levels[b] = (float)(to_db(band * d->power_scale) + AES17_DB);
-        ratios[b] = total > 0 ? (float)(to_db(band) - total_db) : 0.0f;
         size_t count = last - first + 1;
-        float median = median_near(d->sorted, power + first, count, count / 2, &d->guess[b + 1], &d->spread[b + 1]);
-        double top_db = to_db(power[top]);
-        tonalities[b] = (float)(top_db - to_db(median));
-        double shift = 0;
-        if (top > 0 && top + 1 < n && power[top] > 0) {
-            double l = to_db(power[top - 1]), c = top_db, r = to_db(power[top + 1]);
-            double curvature = l - 2 * c + r;
-            if (curvature < 0) shift = 0.5 * (l - r) / curvature;
-            if (shift > 0.5 || shift < -0.5) shift = 0;
-        }
-        peaks[b] = (float)(((double)top + shift) * bin_hz);
+        float *x = db + DB_FIXED + DB_PER_BAND * b;
+        x[DB_BAND_LEVEL] = as_power(band * d->power_scale);
+        x[DB_BAND] = as_power(band);
+        x[DB_BAND_MEDIAN] = median_near(d->sorted, power + first, count, count / 2, &d->guess[b + 1], &d->spread[b + 1]);
+        x[DB_BAND_TOP] = power[top];
+        int refine = refines(d, power, top);  /* the parabola's neighbours */
+        x[DB_BAND_LEFT] = refine ? power[top - 1] : 1.0f;
+        x[DB_BAND_RIGHT] = refine ? power[top + 1] : 1.0f;
+        d->band_top[b] = top;
     }
+    decibels(d, power, out, total > 0, bin_hz);
     return TYMPAN_OK;
 }

@@ -187,12 +187,13 @@ func bandedDescriptors() throws -> OpaquePointer {
 /// The medians start from a bracket around the last frame's (descriptors.c,
 /// median_near): over a stream of frames whose medians drift (the bracket
 /// holds them), jump up and down by 60 dB (a miss on either side), tie, fall
-/// silent and come back, every tonality equals the one computed from a sort
-/// with the same double arithmetic, bit for bit; time-domain descriptors too.
+/// silent and come back, every tonality equals the one computed from a sort,
+/// within 3e-5 dB (the logs are tympan_ln's, within an ulp: a median one rank
+/// off is thousands of times further off here); time-domain descriptors too.
 /// A NaN in the power spectrum (not reachable from finite samples, but a
 /// caller's bins) returns instead of looping.
 @Suite struct BracketedMedianTests {
-    @Test("Tonality medians over 600 frames of drifting, jumping, tied and silent spectra equal a sort's exactly; NaN power returns")
+    @Test("Tonality medians over 600 frames of drifting, jumping, tied and silent spectra equal a sort's (3e-5 dB); NaN power returns")
     func stream() throws {
         let handle = try bandedDescriptors()
         defer { tympan_descriptors_destroy(handle) }
@@ -212,10 +213,10 @@ func bandedDescriptors() throws -> OpaquePointer {
             let frame = (0..<400).map { _ in Float.random(in: -1...1, using: &generator) * (t % 50 == 0 ? 0 : 0.1) }
             #expect(tympan_descriptors_process(handle, frame, 400, power, 257, mel, 4, &out, out.count) == TYMPAN_OK)
             let whole = Float(db(power[1..<256].max()!) - db(median(power[1..<256])))
-            #expect(out[Int(TYMPAN_DESCRIPTOR_TONALITY)] == whole, "frame \(t)")
+            #expect(abs(out[Int(TYMPAN_DESCRIPTOR_TONALITY)] - whole) < 3e-5, "frame \(t)")
             for (b, bins) in [2...16, 16...64, 64...160, 160...256].enumerated() {
                 let band = power[bins]
-                #expect(out[12 + 8 + b] == Float(db(band.max()!) - db(median(band))), "frame \(t) band \(b)")
+                #expect(abs(Double(out[12 + 8 + b]) - (db(band.max()!) - db(median(band)))) < 3e-5, "frame \(t) band \(b)")
                 checked += 1
             }
             // The time-domain loops: peak (crest), sign changes, level.
@@ -224,7 +225,7 @@ func bandedDescriptors() throws -> OpaquePointer {
             let changes = zip(frame, frame.dropFirst()).filter { ($0 < 0) != ($1 < 0) }.count
             #expect(out[Int(TYMPAN_DESCRIPTOR_ZCR)] == Float(changes) / 399, "frame \(t)")
             if squares > 0 {
-                #expect(out[Int(TYMPAN_DESCRIPTOR_CREST)] == Float(20 * log10(peak / squares.squareRoot())), "frame \(t)")
+                #expect(abs(Double(out[Int(TYMPAN_DESCRIPTOR_CREST)]) - 20 * log10(peak / squares.squareRoot())) < 3e-5, "frame \(t)")
             }
         }
         #expect(checked == 2400)
