@@ -29,8 +29,10 @@ struct tympan_aggregates {
     size_t feature_count;
     window *windows;
     size_t window_count;
-    size_t *aggregate_window;
-    tympan_aggregate *aggregate_kind;
+    /* The aggregates grouped by kind (in their order within a kind): a loop
+     * per kind, no switch per aggregate. */
+    struct output { uint32_t value, window; } *outputs;  /* where it goes in values[], which window it reads */
+    size_t kind_end[TYMPAN_AGGREGATE_RANGE + 1];          /* outputs[kind_end[kind - 1] ..< kind_end[kind]] */
     size_t aggregate_count;
     double *rings;         /* every feature's ring, one after the other */
     size_t *order;         /* every feature's windows, one after the other */
@@ -42,8 +44,7 @@ void tympan_aggregates_destroy(tympan_aggregates *a) {
     if (!a) return;
     free(a->features);
     free(a->windows);
-    free(a->aggregate_window);
-    free(a->aggregate_kind);
+    free(a->outputs);
     free(a->rings);
     free(a->order);
     free(a);
@@ -56,7 +57,8 @@ static int shorter(const window *w, size_t i, size_t j) {
 tympan_status tympan_aggregates_create(const tympan_aggregates_config *c, tympan_aggregates **out) {
     if (!c || !out) return TYMPAN_EINVAL;
     *out = NULL;
-    if (c->frame_width == 0 || c->delay > (size_t)1 << 20 ||
+    if (c->frame_width == 0 || c->delay > (size_t)1 << 20 || c->aggregate_count > (size_t)1 << 24 ||
+        c->window_count > (size_t)1 << 24 ||
         (c->feature_count && (!c->feature_first || !c->feature_width)) ||
         (c->window_count && (!c->window_feature || !c->window_frames || !c->window_ahead)) ||
         (c->aggregate_count && (!c->aggregate_window || !c->aggregate_kind)))
@@ -88,16 +90,18 @@ tympan_status tympan_aggregates_create(const tympan_aggregates_config *c, tympan
     /* (At least one of each, so that NULL means no memory.) */
     a->features = calloc(c->feature_count + 1, sizeof *a->features);
     a->windows = calloc(c->window_count + 1, sizeof *a->windows);
-    a->aggregate_window = calloc(c->aggregate_count + 1, sizeof *a->aggregate_window);
-    a->aggregate_kind = calloc(c->aggregate_count + 1, sizeof *a->aggregate_kind);
+    a->outputs = calloc(c->aggregate_count + 1, sizeof *a->outputs);
     a->order = calloc(c->window_count + 1, sizeof *a->order);
-    if (!a->features || !a->windows || !a->aggregate_window || !a->aggregate_kind || !a->order) {
+    if (!a->features || !a->windows || !a->outputs || !a->order) {
         tympan_aggregates_destroy(a);
         return TYMPAN_ENOMEM;
     }
-    for (size_t k = 0; k < c->aggregate_count; k++) {
-        a->aggregate_window[k] = c->aggregate_window[k];
-        a->aggregate_kind[k] = c->aggregate_kind[k];
+    size_t placed_outputs = 0;
+    for (int kind = TYMPAN_AGGREGATE_VALUE; kind <= TYMPAN_AGGREGATE_RANGE; kind++) {
+        for (size_t k = 0; k < c->aggregate_count; k++)
+            if ((int)c->aggregate_kind[k] == kind)
+                a->outputs[placed_outputs++] = (struct output){(uint32_t)k, (uint32_t)c->aggregate_window[k]};
+        a->kind_end[kind] = placed_outputs;
     }
     for (size_t w = 0; w < c->window_count; w++) {
         a->windows[w].frames = (ptrdiff_t)c->window_frames[w];
@@ -330,20 +334,17 @@ static void compute(tympan_aggregates *a, ptrdiff_t e, double *values, int lanes
         (void)lanes;
         evaluate(a, x, e);
     }
-    for (size_t k = 0; k < a->aggregate_count; k++) {
-        const window *w = &a->windows[a->aggregate_window[k]];
-        double v;
-        switch (a->aggregate_kind[k]) {
-        case TYMPAN_AGGREGATE_VALUE: v = w->current; break;
-        case TYMPAN_AGGREGATE_MEAN: v = w->sum / (double)w->count; break;
-        case TYMPAN_AGGREGATE_MAX: v = w->high; break;
-        case TYMPAN_AGGREGATE_MIN: v = w->low; break;
-        case TYMPAN_AGGREGATE_RISE: v = w->last - w->low; break;
-        case TYMPAN_AGGREGATE_FALL: v = w->high - w->last; break;
-        default: v = w->high - w->low; break;
-        }
-        values[k] = v;
-    }
+    const struct output *o = a->outputs;
+    const window *w = a->windows;
+    const size_t *end = a->kind_end;
+    size_t i = 0;
+    for (; i < end[TYMPAN_AGGREGATE_VALUE]; i++) values[o[i].value] = w[o[i].window].current;
+    for (; i < end[TYMPAN_AGGREGATE_MEAN]; i++) values[o[i].value] = w[o[i].window].sum / (double)w[o[i].window].count;
+    for (; i < end[TYMPAN_AGGREGATE_MAX]; i++) values[o[i].value] = w[o[i].window].high;
+    for (; i < end[TYMPAN_AGGREGATE_MIN]; i++) values[o[i].value] = w[o[i].window].low;
+    for (; i < end[TYMPAN_AGGREGATE_RISE]; i++) values[o[i].value] = w[o[i].window].last - w[o[i].window].low;
+    for (; i < end[TYMPAN_AGGREGATE_FALL]; i++) values[o[i].value] = w[o[i].window].high - w[o[i].window].last;
+    for (; i < end[TYMPAN_AGGREGATE_RANGE]; i++) values[o[i].value] = w[o[i].window].high - w[o[i].window].low;
 }
 
 static tympan_status push(tympan_aggregates *a, const float *frame, size_t frame_count, double *values,
