@@ -16,7 +16,7 @@ struct Evaluate: ParsableCommand {
               tympan evaluate --reference labels.tsv --audio clips/ [--rules FILE] [--json]
               tympan evaluate --reference labels.tsv --estimate detections.tsv [--json]
 
-            --audio runs detection over every audio file of the folder; --estimate scores an existing DCASE TSV (any system's output). Labels: filename, onset, offset, event_label separated by tabs; an optional header; CRLF and spaces around fields are fine; a bad number is an error naming its line.
+            --audio runs detection over every audio file of the folder; --estimate scores an existing DCASE TSV (any system's output). --site-map gives clips a place: a TSV of clip filename and a recording made there (a path); such a clip is detected by a detector that has first listened to that recording (site adaptation, for rules with site_quantile; the recording's own events are not scored). Labels: filename, onset, offset, event_label separated by tabs; an optional header; CRLF and spaces around fields are fine; a bad number is an error naming its line.
             """)
 
     @Option(help: "Reference labels (DCASE TSV).")
@@ -31,6 +31,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "A rules file for --audio (default: the bundled rules).")
     var rules: String?
 
+    @Option(help: "With --audio: a TSV of clip filename and a recording of its site, listened to before the clip.")
+    var siteMap: String?
+
     @Flag(help: "One JSON object instead of the table.")
     var json = false
 
@@ -40,6 +43,7 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard (audio == nil) != (estimate == nil) else { throw ValidationError("give exactly one of --audio and --estimate") }
         if rules != nil && audio == nil { throw ValidationError("--rules goes with --audio") }
+        if siteMap != nil && audio == nil { throw ValidationError("--site-map goes with --audio") }
     }
 
 
@@ -59,12 +63,18 @@ struct Evaluate: ParsableCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
+            let sites = try siteMap.map(readSiteMap) ?? [:]  // a malformed map stops before any audio is read
             let files = try audioFiles(in: audio)
             guard !files.isEmpty else { throw ValidationError("no audio files in '\(audio)'") }
             clips = files
+            var learned = [String: SiteState]()  // per site recording, listened to once
             for name in files {
                 let stream = try AudioFileStream(path: "\(audio)/\(name)", targetRate: loaded.configuration.sampleRate)
                 let detector = try EventDetector(rules: loaded)
+                if let recording = sites[name] {
+                    if learned[recording] == nil { learned[recording] = try listen(to: recording, rules: loaded) }
+                    detector.adoptSite(learned[recording]!)
+                }
                 var samples = 0, events = [SoundEvent]()
                 var image = [Float]()
                 while true {
@@ -98,6 +108,34 @@ struct Evaluate: ParsableCommand {
             fclose(file)
             guard written == bytes.count else { throw ValidationError("cannot write '\(report)': disk full?") }
         }
+    }
+
+    /// A site map: clip filename, tab, recording path per line (an optional header).
+    func readSiteMap(_ path: String) throws -> [String: String] {
+        var map = [String: String]()
+        for (n, line) in try readTextFile(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.hasSuffix("\r") ? line.dropLast() : line
+            if text.allSatisfy({ $0 == " " }) || (n == 0 && text.hasPrefix("filename\t")) { continue }
+            let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 2, !fields[0].isEmpty, !fields[1].isEmpty else {
+                throw ValidationError("\(path):\(n + 1): expected a clip filename and a site recording separated by a tab")
+            }
+            map[String(fields[0])] = String(fields[1])
+        }
+        return map
+    }
+
+    /// What a detector learns of a site by listening to a recording made there.
+    func listen(to recording: String, rules: Rules) throws -> SiteState {
+        let stream = try AudioFileStream(path: recording, targetRate: rules.configuration.sampleRate)
+        let detector = try EventDetector(rules: rules)
+        while true {
+            let chunk = try stream.next()
+            if chunk.isEmpty { break }
+            _ = try detector.append(chunk)
+        }
+        _ = try detector.finish()
+        return detector.site
     }
 
     func number(_ x: Double?) -> String {

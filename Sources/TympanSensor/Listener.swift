@@ -200,6 +200,7 @@ public final class Listener {
                         let fresh = try Self.loadRules(configuration)
                         let next = try EventDetector(rules: fresh)
                         emit((try? detector.finish()) ?? [])  // the open events close under the old rules
+                        next.adoptSite(detector.site)  // the place is the same: what it learned carries over
                         detector = next
                         rules = fresh
                         detectorBase = samples

@@ -90,5 +90,58 @@ import Tympan
         #expect(both.status != 0 && both.stderr.contains("exactly one of --audio and --estimate"))
         let missing = try CLI.run(["evaluate", "--reference", "/nonexistent.tsv", "--estimate", bad.path])
         #expect(missing.status != 0 && missing.stderr.contains("/nonexistent.tsv"))
+        let siteWithout = try CLI.run(["evaluate", "--reference", Self.labels, "--estimate", bad.path, "--site-map", bad.path])
+        #expect(siteWithout.status != 0 && siteWithout.stderr.contains("--site-map goes with --audio"))
+        let map = folder.appendingPathComponent("sites.tsv")
+        try "filename\tsite\ntest_0009.flac\n".write(to: map, atomically: true, encoding: .utf8)
+        let malformed = try CLI.run(["evaluate", "--reference", Self.labels, "--audio", folder.path, "--site-map", map.path])
+        #expect(malformed.status != 0 && malformed.stderr.contains("sites.tsv:2: expected a clip filename and a site recording"),
+                "\(malformed.stderr)")
+    }
+
+    /// A 16 kHz mono PCM WAV of digital silence.
+    static func silentWAV(seconds: Int) -> Data {
+        let bytes = 16_000 * 2 * seconds
+        func le<T: FixedWidthInteger>(_ x: T) -> Data { withUnsafeBytes(of: x.littleEndian) { Data($0) } }
+        var d = Data("RIFF".utf8) + le(UInt32(36 + bytes)) + Data("WAVEfmt ".utf8)
+        d += le(UInt32(16)) + le(UInt16(1)) + le(UInt16(1)) + le(UInt32(16_000)) + le(UInt32(32_000)) + le(UInt16(2)) + le(UInt16(16))
+        return d + Data("data".utf8) + le(UInt32(bytes)) + Data(count: bytes)
+    }
+
+    @Test("--site-map: a clip is detected after its site's recording; a site that sounds like the clip excuses its events")
+    func siteMap() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clips = folder.appendingPathComponent("clips")
+        try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
+        let scene = CLI.path("scenes/test/test_0009.flac")
+        try FileManager.default.createSymbolicLink(atPath: clips.appendingPathComponent("test_0009.flac").path, withDestinationPath: scene)
+        // The bundled rules, with every class learning its site from the first second on.
+        let rules = try Rules.bundled()
+        var adapted = rules
+        var detectors = [EventClass: DetectorSettings]()
+        for i in adapted.classes.indices {
+            adapted.classes[i].detector.siteWarmUp = 0
+            detectors[adapted.classes[i].eventClass] = adapted.classes[i].detector
+        }
+        let file = folder.appendingPathComponent("rules.json")
+        try Rules.rewriting(json: Rules.bundledJSON, detectors: detectors).write(to: file, atomically: true, encoding: .utf8)
+        func events(_ extra: [String]) throws -> Int {
+            let r = try CLI.run(["evaluate", "--reference", Self.labels, "--audio", clips.path, "--rules", file.path, "--json"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let event = try object(r)["event_based"] as! [String: Any]
+            return (event["per_class"] as! [String: Any]).values.reduce(0) { $0 + (($1 as! [String: Any])["sys"] as! Int) }
+        }
+        let alone = try events([])
+        #expect(alone > 0)
+        // Its site is the scene itself: heard once before, its events are what this place sounds like.
+        let map = folder.appendingPathComponent("sites.tsv")
+        try "test_0009.flac\t\(scene)\n".write(to: map, atomically: true, encoding: .utf8)
+        #expect(try events(["--site-map", map.path]) < alone)
+        // A silent site teaches nothing: the same events as without a map.
+        let silence = folder.appendingPathComponent("silence.wav")
+        try Self.silentWAV(seconds: 5).write(to: silence)
+        try "test_0009.flac\t\(silence.path)\n".write(to: map, atomically: true, encoding: .utf8)
+        #expect(try events(["--site-map", map.path]) == alone)
     }
 }

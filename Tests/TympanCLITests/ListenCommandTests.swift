@@ -387,6 +387,12 @@ import Glibc
         if rss.count > 3 {
             #expect(rss.last! - rss[2] < 2, "resident MB per minute of audio: \(rss)")
         }
-        #expect(Self.unique(subscriber.events).count == 40 * (try Self.expected(scene)).count)
+        // The same events as `tympan detect` on the whole stream (the bundled rules adapt to their
+        // site: a scene heard forty times in twenty minutes is what this site sounds like, and after the
+        // first minute its events are excused; the detector's, not the daemon's, doing).
+        let whole = (0..<40).reduce(Data()) { d, _ in d + scene }
+        let expected = try Self.expected(whole)
+        #expect(!expected.isEmpty)
+        #expect(Self.unique(subscriber.events).map(Self.key).sorted() == expected.sorted())
     }
 }

@@ -77,6 +77,9 @@ import TympanIO
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_feature": "flux_db", "onset_within": -3}}"#, 5, "classes[0].detector.onset_within", "must be in 0.0...200.0"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_within": 10}}"#, 5, "classes[0].detector.onset_within", "needs onset_feature"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"onset_feature": "flux_db", "hold": -1}}"#, 5, "classes[0].detector.hold", "must be in 0.0...60.0"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_quantile": 1.5}}"#, 5, "classes[0].detector.site_quantile", "must be in 0.5...0.999999"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_warm_up": 30}}"#, 5, "classes[0].detector.site_warm_up", "needs site_quantile"),
+        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_quantile": 0.999, "site_memory": 0}}"#, 5, "classes[0].detector.site_memory", "must be in 1.0...2592000.0"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))

@@ -16,6 +16,13 @@ collar 200 ms). Counts are pooled over folds per class; the macro F1 is over the
 classes that have real clips. False alarms per hour come from `tympan evaluate`
 on the background recordings themselves, played as the long streams they are.
 
+Site adaptation (detector.json's site_quantile, site_warm_up, site_memory; not
+fitted): a sensor learns how each class scores where it listens. A mixture was
+made at its background's site, so it is detected by a detector that has first
+listened to that whole background recording (`tympan evaluate --site-map`); the
+background streams start from nothing, as a sensor does when it is switched on.
+--no-site detects without it, for comparison.
+
 Without --fit, the rules of --rules FILE are scored as they are (the file must
 not have been fitted on these recordings). The bundled rules were (make rules,
 --bundle below): scoring them is refused, --fit --choose gives their figure.
@@ -248,6 +255,19 @@ def cached_pool(events, backgrounds, tympan, folder, rng):
     return pool
 
 
+def with_site(rules, site=True):
+    """The rules with each class's site adaptation as detector.json has it (it is
+    not fitted: rules fitted before it existed, read again with --out, get it too);
+    without it when site is false (--no-site)."""
+    start = start_detectors()
+    for c in rules["classes"]:
+        for key in ("site_quantile", "site_warm_up", "site_memory"):
+            c["detector"].pop(key, None)
+            if site and key in start[c["class"]]:
+                c["detector"][key] = start[c["class"]][key]
+    return rules
+
+
 def start_detectors():
     """Each class's detector settings before a fit (scripts/rules/detector.json):
     a committed file, so that a fit does not depend on the rules bundled today."""
@@ -337,10 +357,13 @@ def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, fold
     return chosen
 
 
-def evaluate(tympan, reference, audio, rules):
+def evaluate(tympan, reference, audio, rules, sites=None):
+    """`tympan evaluate --json`; with sites (a --site-map file), each clip after its site's recording."""
     command = [tympan, "evaluate", "--reference", str(reference), "--audio", str(audio), "--json"]
     if rules:
         command += ["--rules", str(rules)]
+    if sites:
+        command += ["--site-map", str(sites)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"loso.py: {' '.join(command)} failed:\n{done.stderr}")
@@ -387,6 +410,8 @@ def main():
                         help="with --fit: choose each fold's detector settings on sources held out of its fit (see above)")
     parser.add_argument("--penalty", type=float, default=0.01,
                         help="with --choose: F1 given up per false alarm per hour (tympan calibrate)")
+    parser.add_argument("--no-site", action="store_true",
+                        help="with --fit: detectors without site adaptation (detector.json's site_* keys left out)")
     parser.add_argument("--most", type=int, default=12000, help="with --fit: at most this many positive frames a class")
     parser.add_argument("--synthetic", nargs="+", default=["train"], metavar="SPLIT",
                         help="with --fit or --bundle: the synthetic splits in every fit (default: train)")
@@ -450,10 +475,12 @@ def main():
                 else:
                     rules = fit_rules({package} | validation, pool, synthetic, detectors, args.terms, fit_rng, args.most,
                                       args.without)
+                rules = with_site(rules, not args.no_site)
                 rules = calibrated(rules, package, validation, pool, SYNTHETIC_VALIDATION, args.tympan,
                                    out / f"choose-{package}", args.penalty)
             else:
-                rules = fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most, args.without)
+                rules = with_site(fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most,
+                                            args.without), not args.no_site)
             fitted[package].write_text(json.dumps(rules) + "\n")
             print(f"loso.py: fitted without {package}", file=sys.stderr)
         if args.choose:
@@ -464,18 +491,22 @@ def main():
         others = [b for b in backgrounds if b[2] != package]
         rules = fitted.get(package, args.rules)
         lines = ["filename\tonset\toffset\tevent_label"]
+        sites = ["filename\tsite"]  # each mixture was made at its background's site: heard before it
         for k, (file, label, _, spans) in enumerate(e for e in events if e[2] == package):
             for snr in args.snr:
                 background = others[int(rng.integers(len(others)))]
                 name = f"{Path(file).stem}_snr{snr:g}.wav"
                 sf.write(folder / name, mix(file, spans, background[0], snr, rng), SR, subtype="PCM_16")
                 lines += [f"{name}\t{a:.3f}\t{z:.3f}\t{label}" for a, z in spans]
+                sites.append(f"{name}\t{REAL / 'audio' / background[0]}")
         reference = out / f"{package}.tsv"
         reference.write_text("\n".join(lines) + "\n")
+        site_map = out / f"{package}-sites.tsv"
+        site_map.write_text("\n".join(sites) + "\n")
         if len(lines) == 1:
             per_fold[package] = {}
             continue  # a package of backgrounds only
-        result = evaluate(args.tympan, reference, folder, rules)["event_based"]["per_class"]
+        result = evaluate(args.tympan, reference, folder, rules, site_map)["event_based"]["per_class"]
         per_fold[package] = {}
         for c in CLASSES:
             counts = [result.get(c, {}).get(k, 0) for k in ("tp", "fp", "fn")]

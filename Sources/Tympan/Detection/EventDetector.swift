@@ -187,6 +187,9 @@ struct TrackingStage {
     let hysteresis: [(on: Double, off: Double)]
     var sounding: [Bool]
     var adjusted: [Double]
+    /// What the site has taught each class (`SiteState`), and the scores less their excess.
+    var site: SiteState
+    var shifted: [Double]
 
     init(rules: Rules) {
         let c = rules.configuration
@@ -199,17 +202,26 @@ struct TrackingStage {
         hysteresis = rules.classes.map { ($0.detector.on, $0.detector.off) }
         sounding = Array(repeating: false, count: rules.classes.count)
         adjusted = Array(repeating: 0, count: rules.classes.count)
+        site = SiteState(rules: rules)
+        shifted = adjusted
     }
 
     /// Frame e's scores in; the (class, event) pairs that closed out.
     mutating func update(frame e: Int, scores: [Double], level: Double, onset: (Int) -> Double,
                          explain: (Int) -> ThresholdClassifier.Snapshot) -> [(Int, EventTracker.Closed)] {
+        // Each score less what the site excuses (as of the frames before this one), then learned.
         for i in trackers.indices {
-            sounding[i] = scores[i] >= (sounding[i] ? hysteresis[i].off : hysteresis[i].on)
+            shifted[i] = scores[i]
+            guard site.levels[i] != nil else { continue }
+            shifted[i] -= site.levels[i]!.excess
+            site.levels[i]!.add(scores[i])
         }
         for i in trackers.indices {
-            var score = scores[i]
-            for (j, above) in suppressors[i] where above.map({ scores[j] >= $0 }) ?? sounding[j] { score = 0 }
+            sounding[i] = shifted[i] >= (sounding[i] ? hysteresis[i].off : hysteresis[i].on)
+        }
+        for i in trackers.indices {
+            var score = shifted[i]
+            for (j, above) in suppressors[i] where above.map({ shifted[j] >= $0 }) ?? sounding[j] { score = 0 }
             adjusted[i] = score
         }
         var out = [(Int, EventTracker.Closed)]()
@@ -222,7 +234,7 @@ struct TrackingStage {
         return out
     }
 
-    /// Closes the open events and starts afresh.
+    /// Closes the open events and starts afresh (at the same site: what it learned stays).
     mutating func finish() -> [(Int, EventTracker.Closed)] {
         var out = [(Int, EventTracker.Closed)]()
         for i in trackers.indices {
@@ -337,6 +349,17 @@ public final class EventDetector {
     public func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> [SoundEvent] {
         try extractor.append(samples, into: &frames)
         return consume(frames)
+    }
+
+    /// What the detector has learned of its site so far (`SiteState`): kept
+    /// across `finish`, for the classes whose rules have a `site_quantile`.
+    public var site: SiteState { stage.site }
+
+    /// Takes what another detector learned at the same place (a detector made
+    /// for new rules, or one that listened to the site's recording first), for
+    /// the classes both adapt with the same settings.
+    public func adoptSite(_ state: SiteState) {
+        stage.site.adopt(state)
     }
 
     /// The A-weighted levels of the frames computed since the last call (or

@@ -160,6 +160,15 @@ public struct DetectorSettings: Sendable, Equatable {
     /// that. For example, the sparks of a grinder hiss like a spray can, so
     /// `aerosol_spray` may be suppressed by `angle_grinder`.
     public var suppressedBy: [Suppressor] = []
+    /// Site adaptation (see `SiteState`): with a quantile, the detector learns
+    /// how this class's scores are distributed where it listens, and raises
+    /// `on` (and `off` with it) to that quantile of the last `siteMemory`
+    /// seconds, once it has listened `siteWarmUp` seconds; never above
+    /// `SiteState.ceiling`. A site whose music or speech often scores like a
+    /// horn or a scream stops raising them; a quiet site keeps `on`. nil: `on` as written.
+    public var siteQuantile: Double?
+    public var siteWarmUp: Double = 60
+    public var siteMemory: Double = 3600
 }
 
 extension DetectorSettings {
@@ -373,7 +382,8 @@ private struct RuleReader {
 
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
         let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory",
-                                                   "onset_feature", "onset_above", "onset_lookback", "onset_within", "hold", "suppressed_by"])
+                                                   "onset_feature", "onset_above", "onset_lookback", "onset_within", "hold", "suppressed_by",
+                                                   "site_quantile", "site_warm_up", "site_memory"])
         var d = DetectorSettings()
         func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
             guard let v = o[key] else { return nil }
@@ -428,6 +438,12 @@ private struct RuleReader {
                 d.suppressedBy.append(Suppressor(c, above: above))
             }
         }
+        d.siteQuantile = try read("site_quantile", 0.5...0.999999)
+        for key in ["site_warm_up", "site_memory"] where o[key] != nil && d.siteQuantile == nil {
+            throw fail(o[key]!, "\(field).\(key)", "needs site_quantile (the share of the site's frames whose score it learns to stay above)")
+        }
+        d.siteWarmUp = try read("site_warm_up", 0...86_400) ?? d.siteWarmUp
+        d.siteMemory = try read("site_memory", 1...2_592_000) ?? d.siteMemory
         guard d.off <= d.on else { throw fail(value, "\(field).off", "must not be above on (\(d.on))") }
         guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
         return d
@@ -488,6 +504,9 @@ extension DetectorSettings {
                 guard let above = s.above else { return label }
                 return JSONValue(kind: .object([("class", label), ("above", n(above))]), line: 0)
             }), line: 0)))
+        }
+        if let siteQuantile {
+            members += [("site_quantile", n(siteQuantile)), ("site_warm_up", n(siteWarmUp)), ("site_memory", n(siteMemory))]
         }
         return JSONValue(kind: .object(members), line: 0)
     }

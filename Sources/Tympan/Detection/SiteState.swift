@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc  // exp
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a detector has learned of the place it listens: for each class with
+/// a `siteQuantile`, how that class's scores are distributed there. A class's
+/// score reaches its trackers less its *excess*: how far the learned quantile
+/// (of the last `siteMemory` seconds, forgetting older frames exponentially)
+/// stands above the class's `on`, capped so that `on` never rises above
+/// `ceiling`. Nothing is learned to be excused during the first `siteWarmUp`
+/// seconds. Only scores are kept: one histogram of 1,000 bins a class, never
+/// audio.
+///
+/// The state outlives a stream (`EventDetector.finish` keeps it: the next
+/// stream is at the same place), and can be carried to another detector at
+/// the same place (`EventDetector.site`).
+public struct SiteState: Sendable, Equatable {
+    /// `on` never rises above this: the strongest scores always count.
+    public static let ceiling = 0.99
+    static let bins = 1_000
+
+    struct Level: Sendable, Equatable {
+        let quantile: Double
+        let warmUpFrames: Int
+        let blockFrames: Int
+        let decay: Double       // per block
+        let on: Double
+        var counts: [Double]    // scores in bins of 1/1000, decayed
+        var total = 0.0
+        var frames = 0
+        /// What the class's score loses now.
+        var excess = 0.0
+
+        init(_ settings: DetectorSettings, quantile: Double, framesPerSecond: Double) {
+            self.quantile = quantile
+            warmUpFrames = Int((settings.siteWarmUp * framesPerSecond).rounded())
+            blockFrames = max(1, Int(framesPerSecond.rounded()))  // the quantile moves once a second
+            decay = exp(-Double(blockFrames) / framesPerSecond / settings.siteMemory)
+            on = settings.on
+            counts = Array(repeating: 0, count: SiteState.bins)
+        }
+
+        /// Learns one frame's score; the excess changes at the end of a block.
+        mutating func add(_ score: Double) {
+            let bin = score.isFinite ? Swift.min(Swift.max(Int(score * Double(SiteState.bins)), 0), SiteState.bins - 1) : 0
+            counts[bin] += 1
+            total += 1
+            frames += 1
+            guard frames % blockFrames == 0 else { return }
+            if frames >= warmUpFrames {
+                // The first bin whose running count reaches the quantile; its upper edge.
+                let target = quantile * total
+                var running = 0.0, k = 0
+                while k < SiteState.bins - 1 {
+                    running += counts[k]
+                    if running >= target { break }
+                    k += 1
+                }
+                let level = Double(k + 1) / Double(SiteState.bins)
+                excess = Swift.max(0, Swift.min(level, SiteState.ceiling) - on)
+            }
+            for k in counts.indices { counts[k] *= decay }
+            total *= decay
+        }
+    }
+
+    public let classes: [EventClass]
+    var levels: [Level?]
+
+    init(rules: Rules) {
+        let c = rules.configuration
+        let fps = Double(c.sampleRate) / Double(c.hopLength)
+        classes = rules.classes.map(\.eventClass)
+        levels = rules.classes.map { rule in
+            rule.detector.siteQuantile.map { Level(rule.detector, quantile: $0, framesPerSecond: fps) }
+        }
+    }
+
+    /// Seconds listened to so far, per class that adapts (nil for one that does not).
+    public func secondsLearned(framesPerSecond: Double) -> [Double?] {
+        levels.map { $0.map { Double($0.frames) / framesPerSecond } }
+    }
+
+    /// What each class's score loses now (0 for a class that does not adapt, or not yet).
+    public var excess: [Double] { levels.map { $0?.excess ?? 0 } }
+
+    /// The learned levels of `other` for the classes it shares with this state
+    /// under the same settings; the other classes keep theirs.
+    mutating func adopt(_ other: SiteState) {
+        for (i, c) in classes.enumerated() {
+            guard let mine = levels[i], let j = other.classes.firstIndex(of: c), let theirs = other.levels[j],
+                  theirs.quantile == mine.quantile, theirs.warmUpFrames == mine.warmUpFrames,
+                  theirs.blockFrames == mine.blockFrames, theirs.decay == mine.decay, theirs.on == mine.on
+            else { continue }
+            levels[i] = theirs
+        }
+    }
+}
