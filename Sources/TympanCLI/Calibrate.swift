@@ -14,6 +14,8 @@ struct Calibrate: ParsableCommand {
             Starts from the bundled rules (or --rules), runs the classifier once over every clip, then searches each class's settings on a grid, coordinate by coordinate, to maximise event F1 (onset collar 200 ms) minus --penalty per false alarm per hour on the background-only clips (audio files with no label row). The rule terms are kept; the output is a normal rules file. Prints the training figures before and after, and with --validation the same on held-out clips, so that overfitting shows.
 
               tympan calibrate --reference train.tsv --audio train/ --validation val.tsv --validation-audio val/ --out rules.json
+
+            --site-map (as for evaluate: clip filename, tab, a recording of its site) replays each mapped clip from what the detector learned of its site first (site adaptation, rules with site_quantile), so that on is chosen for a detector that adapts.
             """)
 
     @Option(help: "Training labels (DCASE TSV).")
@@ -37,14 +39,24 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Where to write the fitted rules.")
     var out: String
 
-    func clips(_ folder: String, _ rules: Rules) throws -> [Calibration.Clip] {
+    @Option(help: "A TSV of clip filename and a recording of its site, listened to before the clip.")
+    var siteMap: String?
+
+    func clips(_ folder: String, _ rules: Rules, sites: [String: String]) throws -> [Calibration.Clip] {
         var out = [Calibration.Clip]()
+        var learned = [String: SiteState]()  // per site recording, listened to once
         for name in try audioFiles(in: folder) {
             let stream = try AudioFileStream(path: "\(folder)/\(name)", targetRate: rules.configuration.sampleRate)
             var samples = [Float]()
             while case let chunk = try stream.next(), !chunk.isEmpty { samples += chunk }
             let (_, trace) = try EventDetector(rules: rules).traced(samples)
-            out.append(Calibration.Clip(name: name, trace: trace, seconds: Double(samples.count) / Double(rules.configuration.sampleRate)))
+            var site: SiteState?
+            if let recording = sites[name] {
+                if learned[recording] == nil { learned[recording] = try listenToSite(recording, rules: rules) }
+                site = learned[recording]
+            }
+            out.append(Calibration.Clip(name: name, trace: trace, seconds: Double(samples.count) / Double(rules.configuration.sampleRate),
+                                        site: site))
         }
         guard !out.isEmpty else { throw ValidationError("no audio files in '\(folder)'") }
         return out
@@ -54,9 +66,10 @@ struct Calibrate: ParsableCommand {
         let startText = try rules.map { try readTextFile($0) } ?? Rules.bundledJSON
         let start: Rules
         do { start = try Rules(json: startText, source: rules ?? "bundled rules") } catch { throw ValidationError("\(error)") }
-        let train = Calibration(clips: try clips(audio, start), reference: try readLabels(reference), penalty: penalty)
+        let sites = try siteMap.map(readSiteMap) ?? [:]
+        let train = Calibration(clips: try clips(audio, start, sites: sites), reference: try readLabels(reference), penalty: penalty)
         let held = try validation.map {
-            Calibration(clips: try clips(validationAudio ?? audio, start), reference: try readLabels($0), penalty: penalty)
+            Calibration(clips: try clips(validationAudio ?? audio, start, sites: sites), reference: try readLabels($0), penalty: penalty)
         }
         let fitted = train.fit(start) { printError("calibrate: \($0)") }
         func report(_ name: String, _ c: Calibration) {

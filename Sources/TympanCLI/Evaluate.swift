@@ -72,7 +72,7 @@ struct Evaluate: ParsableCommand {
                 let stream = try AudioFileStream(path: "\(audio)/\(name)", targetRate: loaded.configuration.sampleRate)
                 let detector = try EventDetector(rules: loaded)
                 if let recording = sites[name] {
-                    if learned[recording] == nil { learned[recording] = try listen(to: recording, rules: loaded) }
+                    if learned[recording] == nil { learned[recording] = try listenToSite(recording, rules: loaded) }
                     detector.adoptSite(learned[recording]!)
                 }
                 var samples = 0, events = [SoundEvent]()
@@ -108,34 +108,6 @@ struct Evaluate: ParsableCommand {
             fclose(file)
             guard written == bytes.count else { throw ValidationError("cannot write '\(report)': disk full?") }
         }
-    }
-
-    /// A site map: clip filename, tab, recording path per line (an optional header).
-    func readSiteMap(_ path: String) throws -> [String: String] {
-        var map = [String: String]()
-        for (n, line) in try readTextFile(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = line.hasSuffix("\r") ? line.dropLast() : line
-            if text.allSatisfy({ $0 == " " }) || (n == 0 && text.hasPrefix("filename\t")) { continue }
-            let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 2, !fields[0].isEmpty, !fields[1].isEmpty else {
-                throw ValidationError("\(path):\(n + 1): expected a clip filename and a site recording separated by a tab")
-            }
-            map[String(fields[0])] = String(fields[1])
-        }
-        return map
-    }
-
-    /// What a detector learns of a site by listening to a recording made there.
-    func listen(to recording: String, rules: Rules) throws -> SiteState {
-        let stream = try AudioFileStream(path: recording, targetRate: rules.configuration.sampleRate)
-        let detector = try EventDetector(rules: rules)
-        while true {
-            let chunk = try stream.next()
-            if chunk.isEmpty { break }
-            _ = try detector.append(chunk)
-        }
-        _ = try detector.finish()
-        return detector.site
     }
 
     func number(_ x: Double?) -> String {

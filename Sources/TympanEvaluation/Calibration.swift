@@ -7,16 +7,20 @@ import Tympan
 /// the trackers. The rule terms stay as they are: what changes is when a
 /// score becomes an event.
 public struct Calibration {
-    /// A clip's name, the trackers' view of it, and its length.
+    /// A clip's name, the trackers' view of it, its length, and what a
+    /// detector had learned of its site before it (nil: nothing, a detector
+    /// switched on at the clip's start).
     public struct Clip: Sendable {
         public var name: String
         public var trace: ScoreTrace
         public var seconds: Double
+        public var site: SiteState?
 
-        public init(name: String, trace: ScoreTrace, seconds: Double) {
+        public init(name: String, trace: ScoreTrace, seconds: Double, site: SiteState? = nil) {
             self.name = name
             self.trace = trace
             self.seconds = seconds
+            self.site = site
         }
     }
 
@@ -48,7 +52,7 @@ public struct Calibration {
     public func scores(_ rules: Rules) -> [EventClass: Score] {
         var estimated = [LabelledEvent]()
         for clip in clips {
-            estimated += EventDetector.replay(clip.trace, rules: rules).map {
+            estimated += EventDetector.replay(clip.trace, rules: rules, site: clip.site).map {
                 LabelledEvent(filename: clip.name, onset: $0.onsetSeconds, offset: $0.offsetSeconds, label: $0.eventClass.label)
             }
         }

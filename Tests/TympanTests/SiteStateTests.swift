@@ -48,29 +48,30 @@ import Testing
     @Test("The learned excess is the scores' 0.999 quantile (from a sort) less on, to a bin; capped at the ceiling; 0 during the warm-up")
     func excess() throws {
         let rules = try Self.rules(site: #", "site_quantile": 0.999"#)
-        #expect(SiteState(rules: rules).excess == [0])
+        #expect(SiteState(rules: rules).learned == [0])
         let sorted = Self.scores.sorted()
         let quantile = sorted[Int(0.999 * Double(sorted.count))]  // 0.9: the bursts hold 2 % of the frames
-        let learned = Self.learned(Self.scores, rules: rules).excess[0]
-        #expect(abs(learned - (quantile - 0.8)) <= 0.002, "\(learned) vs \(quantile - 0.8)")
+        let learned = Self.learned(Self.scores, rules: rules).learned[0]!
+        #expect(abs(learned - quantile) <= 0.002, "\(learned) vs \(quantile)")
+        #expect(abs(SiteState.excess(level: learned, on: 0.8) - (learned - 0.8)) < 1e-12)
         // Scores that run at 1.0 raise on to the ceiling, not above it.
-        let loud = Self.learned([Double](repeating: 1, count: 10_000), rules: rules).excess[0]
-        #expect(abs(loud - (SiteState.ceiling - 0.8)) < 1e-12)
+        let loud = Self.learned([Double](repeating: 1, count: 10_000), rules: rules).learned[0]!
+        #expect(abs(SiteState.excess(level: loud, on: 0.8) - (SiteState.ceiling - 0.8)) < 1e-12)
         // A quiet site (every score below on) excuses nothing; nor does a site heard for less than the warm-up.
-        #expect(Self.learned([Double](repeating: 0.3, count: 10_000), rules: rules).excess == [0])
-        #expect(Self.learned([Double](repeating: 1, count: 5_999), rules: rules).excess == [0])
-        #expect(Self.learned([Double](repeating: 1, count: 6_000), rules: rules).excess[0] > 0)
+        #expect(SiteState.excess(level: Self.learned([Double](repeating: 0.3, count: 10_000), rules: rules).learned[0]!, on: 0.8) == 0)
+        #expect(Self.learned([Double](repeating: 1, count: 5_999), rules: rules).learned == [0])
+        #expect(Self.learned([Double](repeating: 1, count: 6_000), rules: rules).learned[0]! > 0.99)
         // NaN scores are counted as 0, not trapped on.
-        #expect(Self.learned([Double](repeating: .nan, count: 7_000), rules: rules).excess == [0])
+        #expect(Self.learned([Double](repeating: .nan, count: 7_000), rules: rules).learned[0]! <= 0.001)
     }
 
     @Test("Memory: after an hour of loud scores and then hours of quiet ones, the excess falls back to 0")
     func forgets() throws {
         let rules = try Self.rules(site: #", "site_quantile": 0.999, "site_memory": 600"#)
         var state = Self.learned([Double](repeating: 0.95, count: 360_000), rules: rules)
-        #expect(state.excess[0] > 0.14)
+        #expect(state.learned[0]! > 0.94)
         for _ in 0..<(100 * 3_600 * 2) { state.levels[0]!.add(0.2) }
-        #expect(state.excess == [0])
+        #expect(state.learned[0]! < 0.21)
     }
 
     @Test("A detector keeps its site across finish(), and another adopts it only under the same settings")
@@ -91,6 +92,24 @@ import Testing
         let before = other.site
         other.adoptSite(learned)
         #expect(other.site == before, "a different quantile learns its own")
+    }
+
+    @Test("Replay from a learned site: the bursts are excused from the first frame; the level serves another on")
+    func replayFromSite() throws {
+        let rules = try Self.rules(site: #", "site_quantile": 0.999, "site_warm_up": 60"#)
+        let site = Self.learned(Self.scores, rules: rules)
+        let events = EventDetector.replay(try Self.trace(), rules: rules, site: site)
+        #expect(events.count == 1 && abs(events[0].onsetSeconds - 500) < 0.05, "\(events.map(\.onsetSeconds))")
+        // With on at 0.95 (above the learned level) nothing is excused: the 0.9 bursts stay under on anyway.
+        var higher = rules
+        higher.classes[0].detector.on = 0.95
+        #expect(EventDetector.replay(try Self.trace(), rules: higher, site: site).count == 1)
+        // With on at 0.55 the level (0.901) excuses 0.351: the bursts reach 0.549, under on; the whistle 0.639.
+        var lower = rules
+        lower.classes[0].detector.on = 0.55
+        lower.classes[0].detector.off = 0.45
+        let low = EventDetector.replay(try Self.trace(), rules: lower, site: site)
+        #expect(low.count == 1 && abs(low[0].onsetSeconds - 500) < 0.05, "\(low.map(\.onsetSeconds))")
     }
 
     @Test("site_quantile, site_warm_up and site_memory read back from a rewritten rules file")

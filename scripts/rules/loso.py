@@ -330,12 +330,22 @@ def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, fold
     has events to be found)."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["filename\tonset\toffset\tevent_label"]
+    sites = ["filename\tsite"]
+    longest = {}  # each package's longest background recording
+    for file, _, package in corpus()[1]:
+        seconds = sf.info(REAL / "audio" / file).duration
+        if seconds > longest.get(package, ("", 0))[1]:
+            longest[package] = (file, seconds)
     for e, b, _, _, path, labels in pool:
         if (e & validation and fold not in e and b != fold) or (not e and b in validation):
             link = folder / path.name
             if not link.exists():
                 link.symlink_to(path)
             lines += [f"{path.name}\t{a:.3f}\t{z:.3f}\t{c}" for a, z, c in labels]
+            # Its site: an excerpt's own recording (its name is the recording's and a count); for a
+            # mixture, whose background recording the pool does not keep, its package's longest.
+            own = REAL / "audio" / (path.stem.rsplit("_", 1)[0] + ".wav")
+            sites.append(f"{path.name}\t{own if not e and own.exists() else REAL / 'audio' / longest[b][0]}")
     scenes, reference = synthetic_validation
     for clip in sorted(scenes.glob("*.flac")):
         link = folder / clip.name
@@ -346,9 +356,14 @@ def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, fold
     start = folder.parent / f"{folder.name}-start.json"
     start.write_text(json.dumps(rules) + "\n")
     out = folder.parent / f"{folder.name}-rules.json"
-    done = subprocess.run([tympan, "calibrate", "--reference", str(folder.parent / f"{folder.name}.tsv"),
-                           "--audio", str(folder), "--rules", str(start), "--penalty", str(penalty),
-                           "--out", str(out)], capture_output=True, text=True)
+    command = [tympan, "calibrate", "--reference", str(folder.parent / f"{folder.name}.tsv"), "--audio", str(folder),
+               "--rules", str(start), "--penalty", str(penalty), "--out", str(out)]
+    if any("site_quantile" in c["detector"] for c in rules["classes"]):
+        # on is chosen for a detector that adapts: each real clip after its site's recording.
+        site_map = folder.parent / f"{folder.name}-sites.tsv"
+        site_map.write_text("\n".join(sites) + "\n")
+        command += ["--site-map", str(site_map)]
+    done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"loso.py: tympan calibrate failed for fold {fold}:\n{done.stderr}")
     chosen = json.loads(out.read_text())

@@ -213,7 +213,7 @@ struct TrackingStage {
         for i in trackers.indices {
             shifted[i] = scores[i]
             guard site.levels[i] != nil else { continue }
-            shifted[i] -= site.levels[i]!.excess
+            shifted[i] -= SiteState.excess(level: site.levels[i]!.level, on: hysteresis[i].on)
             site.levels[i]!.add(scores[i])
         }
         for i in trackers.indices {
@@ -448,9 +448,12 @@ public final class EventDetector {
     /// classes, in the same order; the terms are not read again, so events
     /// carry no explanation). Equal to running the detector with those
     /// settings on the clip.
-    public static func replay(_ trace: ScoreTrace, rules: Rules) -> [SoundEvent] {
+    /// With `site`, the detector starts from what it learned there (for the
+    /// classes that adapt with the same settings), as `adoptSite` does.
+    public static func replay(_ trace: ScoreTrace, rules: Rules, site: SiteState? = nil) -> [SoundEvent] {
         precondition(rules.classes.map(\.eventClass) == trace.classes, "the trace's classes and the rules' differ")
         var stage = TrackingStage(rules: rules)
+        if let site { stage.site.adopt(site) }
         let n = trace.classes.count
         var events = [SoundEvent]()
         for e in 0..<trace.frames {

@@ -5,13 +5,14 @@ import Darwin
 #endif
 
 /// What a detector has learned of the place it listens: for each class with
-/// a `siteQuantile`, how that class's scores are distributed there. A class's
-/// score reaches its trackers less its *excess*: how far the learned quantile
-/// (of the last `siteMemory` seconds, forgetting older frames exponentially)
-/// stands above the class's `on`, capped so that `on` never rises above
-/// `ceiling`. Nothing is learned to be excused during the first `siteWarmUp`
-/// seconds. Only scores are kept: one histogram of 1,000 bins a class, never
-/// audio.
+/// a `siteQuantile`, how that class's scores are distributed there, and their
+/// `siteQuantile` quantile (its *level*; of the last `siteMemory` seconds,
+/// forgetting older frames exponentially; 0 during the first `siteWarmUp`
+/// seconds). A class's score reaches its trackers less its *excess*: how far
+/// the level stands above the class's `on`, capped so that `on` never rises
+/// above `ceiling`. The level depends on the scores only, not on `on`: a state
+/// learned under some detector settings serves any others (calibration tries
+/// many). Only scores are kept: one histogram of 1,000 bins a class, never audio.
 ///
 /// The state outlives a stream (`EventDetector.finish` keeps it: the next
 /// stream is at the same place), and can be carried to another detector at
@@ -26,19 +27,17 @@ public struct SiteState: Sendable, Equatable {
         let warmUpFrames: Int
         let blockFrames: Int
         let decay: Double       // per block
-        let on: Double
         var counts: [Double]    // scores in bins of 1/1000, decayed
         var total = 0.0
         var frames = 0
-        /// What the class's score loses now.
-        var excess = 0.0
+        /// The learned quantile, as of the last whole block (0 during the warm-up).
+        var level = 0.0
 
         init(_ settings: DetectorSettings, quantile: Double, framesPerSecond: Double) {
             self.quantile = quantile
             warmUpFrames = Int((settings.siteWarmUp * framesPerSecond).rounded())
             blockFrames = max(1, Int(framesPerSecond.rounded()))  // the quantile moves once a second
             decay = exp(-Double(blockFrames) / framesPerSecond / settings.siteMemory)
-            on = settings.on
             counts = Array(repeating: 0, count: SiteState.bins)
         }
 
@@ -58,8 +57,7 @@ public struct SiteState: Sendable, Equatable {
                     if running >= target { break }
                     k += 1
                 }
-                let level = Double(k + 1) / Double(SiteState.bins)
-                excess = Swift.max(0, Swift.min(level, SiteState.ceiling) - on)
+                level = Double(k + 1) / Double(SiteState.bins)
             }
             for k in counts.indices { counts[k] *= decay }
             total *= decay
@@ -83,8 +81,11 @@ public struct SiteState: Sendable, Equatable {
         levels.map { $0.map { Double($0.frames) / framesPerSecond } }
     }
 
-    /// What each class's score loses now (0 for a class that does not adapt, or not yet).
-    public var excess: [Double] { levels.map { $0?.excess ?? 0 } }
+    /// Each class's learned level (nil for a class that does not adapt; 0 during the warm-up).
+    public var learned: [Double?] { levels.map { $0?.level } }
+
+    /// What a class's score loses at a level, for its `on`.
+    static func excess(level: Double, on: Double) -> Double { Swift.max(0, Swift.min(level, ceiling) - on) }
 
     /// The learned levels of `other` for the classes it shares with this state
     /// under the same settings; the other classes keep theirs.
@@ -92,7 +93,7 @@ public struct SiteState: Sendable, Equatable {
         for (i, c) in classes.enumerated() {
             guard let mine = levels[i], let j = other.classes.firstIndex(of: c), let theirs = other.levels[j],
                   theirs.quantile == mine.quantile, theirs.warmUpFrames == mine.warmUpFrames,
-                  theirs.blockFrames == mine.blockFrames, theirs.decay == mine.decay, theirs.on == mine.on
+                  theirs.blockFrames == mine.blockFrames, theirs.decay == mine.decay
             else { continue }
             levels[i] = theirs
         }
