@@ -42,19 +42,14 @@ struct Calibrate: ParsableCommand {
     @Option(help: "A TSV of clip filename and a recording of its site, listened to before the clip.")
     var siteMap: String?
 
-    func clips(_ folder: String, _ rules: Rules, sites: [String: String]) throws -> [Calibration.Clip] {
+    func clips(_ folder: String, _ rules: Rules, sites: inout Sites) throws -> [Calibration.Clip] {
         var out = [Calibration.Clip]()
-        var learned = [String: SiteState]()  // per site recording, listened to once
         for name in try audioFiles(in: folder) {
             let stream = try AudioFileStream(path: "\(folder)/\(name)", targetRate: rules.configuration.sampleRate)
             var samples = [Float]()
             while case let chunk = try stream.next(), !chunk.isEmpty { samples += chunk }
             let (_, trace) = try EventDetector(rules: rules).traced(samples)
-            var site: SiteState?
-            if let recording = sites[name] {
-                if learned[recording] == nil { learned[recording] = try listenToSite(recording, rules: rules) }
-                site = learned[recording]
-            }
+            let site = try sites.state(for: name)
             out.append(Calibration.Clip(name: name, trace: trace, seconds: Double(samples.count) / Double(rules.configuration.sampleRate),
                                         site: site))
         }
@@ -66,10 +61,10 @@ struct Calibrate: ParsableCommand {
         let startText = try rules.map { try readTextFile($0) } ?? Rules.bundledJSON
         let start: Rules
         do { start = try Rules(json: startText, source: rules ?? "bundled rules") } catch { throw ValidationError("\(error)") }
-        let sites = try siteMap.map(readSiteMap) ?? [:]
-        let train = Calibration(clips: try clips(audio, start, sites: sites), reference: try readLabels(reference), penalty: penalty)
+        var sites = try Sites(siteMap, rules: start)  // shared: a site heard for training is not heard again for validation
+        let train = Calibration(clips: try clips(audio, start, sites: &sites), reference: try readLabels(reference), penalty: penalty)
         let held = try validation.map {
-            Calibration(clips: try clips(validationAudio ?? audio, start, sites: sites), reference: try readLabels($0), penalty: penalty)
+            Calibration(clips: try clips(validationAudio ?? audio, start, sites: &sites), reference: try readLabels($0), penalty: penalty)
         }
         let fitted = train.fit(start) { printError("calibrate: \($0)") }
         func report(_ name: String, _ c: Calibration) {

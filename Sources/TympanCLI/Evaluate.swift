@@ -63,18 +63,14 @@ struct Evaluate: ParsableCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
-            let sites = try siteMap.map(readSiteMap) ?? [:]  // a malformed map stops before any audio is read
+            var sites = try Sites(siteMap, rules: loaded)  // a malformed map stops before any audio is read
             let files = try audioFiles(in: audio)
             guard !files.isEmpty else { throw ValidationError("no audio files in '\(audio)'") }
             clips = files
-            var learned = [String: SiteState]()  // per site recording, listened to once
             for name in files {
                 let stream = try AudioFileStream(path: "\(audio)/\(name)", targetRate: loaded.configuration.sampleRate)
                 let detector = try EventDetector(rules: loaded)
-                if let recording = sites[name] {
-                    if learned[recording] == nil { learned[recording] = try listenToSite(recording, rules: loaded) }
-                    detector.adoptSite(learned[recording]!)
-                }
+                if let site = try sites.state(for: name) { detector.adoptSite(site) }
                 var samples = 0, events = [SoundEvent]()
                 var image = [Float]()
                 while true {

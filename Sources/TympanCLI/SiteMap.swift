@@ -21,6 +21,27 @@ func readSiteMap(_ path: String) throws -> [String: String] {
     return map
 }
 
+/// A site map read, and what was learned of each site recording (each listened to once).
+struct Sites {
+    let rules: Rules
+    let map: [String: String]
+    private var learned = [String: SiteState]()
+
+    init(_ path: String?, rules: Rules) throws {
+        self.rules = rules
+        map = try path.map(readSiteMap) ?? [:]
+    }
+
+    /// What a detector had learned of the clip's site before it; nil for a clip with no site.
+    mutating func state(for clip: String) throws -> SiteState? {
+        guard let recording = map[clip] else { return nil }
+        if let known = learned[recording] { return known }
+        let state = try listenToSite(recording, rules: rules)
+        learned[recording] = state
+        return state
+    }
+}
+
 /// What a detector learns of a site by listening to a recording made there.
 func listenToSite(_ recording: String, rules: Rules) throws -> SiteState {
     let stream = try AudioFileStream(path: recording, targetRate: rules.configuration.sampleRate)

@@ -108,7 +108,7 @@ import Tympan
         return d + Data("data".utf8) + le(UInt32(bytes)) + Data(count: bytes)
     }
 
-    @Test("--site-map: a clip is detected after its site's recording; a site that sounds like the clip excuses its events")
+    @Test("--site-map (evaluate, calibrate): a clip is detected after its site's recording; a site that sounds like the clip excuses its events, a silent one nothing; a missing recording is named")
     func siteMap() throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -143,5 +143,21 @@ import Tympan
         try Self.silentWAV(seconds: 5).write(to: silence)
         try "test_0009.flac\t\(silence.path)\n".write(to: map, atomically: true, encoding: .utf8)
         #expect(try events(["--site-map", map.path]) == alone)
+        // calibrate replays from the same sites: a silent one changes no figure, the clip's own does.
+        func calibrated(_ extra: [String]) throws -> String {
+            let out = folder.appendingPathComponent("fitted.json")
+            let r = try CLI.run(["calibrate", "--reference", Self.labels, "--audio", clips.path, "--rules", file.path,
+                                 "--out", out.path] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            return CLI.text(r.stdout)
+        }
+        let plain = try calibrated([])
+        #expect(try calibrated(["--site-map", map.path]) == plain)
+        try "test_0009.flac\t\(scene)\n".write(to: map, atomically: true, encoding: .utf8)
+        #expect(try calibrated(["--site-map", map.path]) != plain)
+        try "test_0009.flac\t/nonexistent/site.wav\n".write(to: map, atomically: true, encoding: .utf8)
+        let missing = try CLI.run(["calibrate", "--reference", Self.labels, "--audio", clips.path, "--site-map", map.path,
+                                   "--out", folder.appendingPathComponent("x.json").path])
+        #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/site.wav"), "\(missing.stderr)")
     }
 }

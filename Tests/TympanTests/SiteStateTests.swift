@@ -81,7 +81,7 @@ import Testing
         let first = try EventDetector(rules: rules)
         _ = try first.events(in: noise)
         let learned = first.site
-        #expect((learned.secondsLearned(framesPerSecond: 100)[0] ?? 0) > 2.9)
+        #expect((learned.secondsLearned[0] ?? 0) > 2.9)
         _ = try first.finish()
         #expect(first.site == learned)
         let second = try EventDetector(rules: rules)

@@ -41,7 +41,7 @@ public struct SiteState: Sendable, Equatable {
             counts = Array(repeating: 0, count: SiteState.bins)
         }
 
-        /// Learns one frame's score; the excess changes at the end of a block.
+        /// Learns one frame's score; the level moves at the end of a block.
         mutating func add(_ score: Double) {
             let bin = score.isFinite ? Swift.min(Swift.max(Int(score * Double(SiteState.bins)), 0), SiteState.bins - 1) : 0
             counts[bin] += 1
@@ -66,18 +66,20 @@ public struct SiteState: Sendable, Equatable {
 
     public let classes: [EventClass]
     var levels: [Level?]
+    let framesPerSecond: Double
 
     init(rules: Rules) {
         let c = rules.configuration
         let fps = Double(c.sampleRate) / Double(c.hopLength)
         classes = rules.classes.map(\.eventClass)
+        framesPerSecond = fps
         levels = rules.classes.map { rule in
             rule.detector.siteQuantile.map { Level(rule.detector, quantile: $0, framesPerSecond: fps) }
         }
     }
 
     /// Seconds listened to so far, per class that adapts (nil for one that does not).
-    public func secondsLearned(framesPerSecond: Double) -> [Double?] {
+    public var secondsLearned: [Double?] {
         levels.map { $0.map { Double($0.frames) / framesPerSecond } }
     }
 
