@@ -151,6 +151,7 @@ public final class Listener {
             }
         }
         func health(until sample: Int, levels: LevelSummary) {
+            defer { healthStart = sample }  // with no broker too: feed() cuts the audio at each interval
             guard let link, let start else { return }
             let cpu = tympan_cpu_seconds()
             var fields = ["\"sensor\":\(jsonString(configuration.sensor))",
@@ -169,7 +170,6 @@ public final class Listener {
                 fields += ["\"latitude\":\(decimal(lat, 6))", "\"longitude\":\(decimal(lon, 6))"]
             }
             link.sendHealth("{" + fields.joined(separator: ",") + "}")
-            healthStart = sample
         }
         func feed(_ chunk: [Float]) {
             var offset = 0

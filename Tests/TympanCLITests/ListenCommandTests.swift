@@ -303,6 +303,21 @@ import Glibc
                 "the broker sends the will when the connection dies")
     }
 
+    @Test("With no broker (--stdout only), a stream longer than the health interval ends and loses nothing")
+    func stdoutOnlyPastHealthInterval() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scene = try MQTTTest.s16le(Self.scenes[0])
+        // Before the fix the daemon spun at each interval's end, as no health report moved it on.
+        let daemon = try Daemon(["--stdout", "--health-interval", "1", "--raw", "s16le", "--rate", "16000", "-"], folder: folder)
+        daemon.write(scene, chunk: 65_536)
+        daemon.closeInput()
+        #expect(daemon.exitStatus(within: 60) == 0, "\(daemon.log)")
+        let events = daemon.stdout.split(separator: "\n").map { Self.key(try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]) }
+        let expected = try Self.expected(scene)
+        #expect(!expected.isEmpty && events == expected)
+    }
+
     @Test("Configuration errors stop the start before any audio is read, naming key and line, exit status 2", arguments: [
         ("{\"sensor\": \"a\",\n \"brokr\": \"mqtt://x:1\"}", "sensor.json:2: brokr: unknown key (did you mean 'broker'?)"),
         ("{\"broker\": \"http://x:1\", \"spool\": \"s\"}", "'http://x:1' is not mqtt://host:port"),
