@@ -32,7 +32,7 @@ test-swift: bootstrap
 # The fuzz targets (Sources/TympanFuzz, Sources/TympanPlatformFuzz): every
 # saved input (seeds and the crashers found so far, Tests/Fuzz/) replayed
 # through the plain build.
-SENSOR_FUZZ_TARGETS = features simd rules labels sensor-config audio-file raw-pcm
+SENSOR_FUZZ_TARGETS = features simd rules labels sensor-config audio-file raw-pcm site-state
 PLATFORM_FUZZ_TARGETS = platform-message platform-config sensor-places
 test-fuzz-inputs: bootstrap
 	$(SWIFT) build --product tympan-fuzz

@@ -144,6 +144,21 @@ func fuzzRules(_ bytes: [UInt8]) -> Bool {
     return true
 }
 
+/// Fuzzed site state files (what `tympan listen` reads at start). What the
+/// reader accepts is written back and read again to the same state, and a
+/// detector of the bundled rules adopts it and detects on with it.
+func fuzzSiteState(_ bytes: [UInt8]) -> Bool {
+    guard let state = try? SiteState(json: String(decoding: bytes, as: UTF8.self), source: "fuzz") else { return false }
+    let again = try? SiteState(json: state.json, source: "written")
+    invariant(again == state, "a state read, written and read again differs")
+    guard let detector = try? EventDetector(rules: try Rules.bundled()) else { fatalError("the bundled rules do not load") }
+    detector.adoptSite(state)
+    var generator = FuzzGenerator(seed: UInt64(bytes.count))
+    let samples = (0..<1_600).map { _ in Float(generator.next() % 2_001) / 1_000 - 1 }
+    invariant((try? detector.events(in: samples)) != nil, "a detector that adopted the state cannot detect")
+    return true
+}
+
 /// A seeded generator (the fuzz targets must be deterministic).
 struct FuzzGenerator {
     var state: UInt64

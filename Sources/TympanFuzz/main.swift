@@ -11,4 +11,5 @@ fuzzMain("tympan-fuzz", targets: [
     "sensor-config": { (try? SensorConfiguration(json: String(decoding: $0, as: UTF8.self), source: "fuzz")) != nil },
     "audio-file": fuzzAudioFile,
     "raw-pcm": fuzzRawPCM,
+    "site-state": fuzzSiteState,
 ])

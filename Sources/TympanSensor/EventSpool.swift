@@ -62,30 +62,12 @@ public final class EventSpool: Sendable {
             defer { s.next += 1 }
             return s.next
         }
-        let final = path(seq), temporary = final.dropLast(5) + ".tmp"
+        let final = path(seq)
         var failure: SpoolError?
-        let fd = open(String(temporary), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if fd < 0 {
-            failure = SpoolError(path: String(temporary), operation: "create", code: errno)
-        } else {
-            let bytes = Array((record + "\n").utf8)
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = SpoolError(path: String(temporary), operation: "write", code: errno)
-                    break
-                }
-                written += n
-            }
-            if failure == nil, fsync(fd) != 0 { failure = SpoolError(path: String(temporary), operation: "fsync", code: errno) }
-            close(fd)
-            if failure == nil, rename(String(temporary), final) != 0 {
-                failure = SpoolError(path: final, operation: "rename", code: errno)
-            }
-            if failure == nil { syncFolder() }
-            if failure != nil { unlink(String(temporary)) }
+        do {
+            try writeDurably(record + "\n", to: final, temporary: String(final.dropLast(5)) + ".tmp")
+        } catch {
+            failure = SpoolError(path: error.path, operation: error.operation, code: error.code)
         }
         state.withLock { s in
             s.pending.append(seq)
@@ -143,15 +125,7 @@ public final class EventSpool: Sendable {
         }
         if !inMemory {
             unlink(path(seq))
-            syncFolder()
-        }
-    }
-
-    private func syncFolder() {
-        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
+            syncFolder(of: path(seq))
         }
     }
 }

@@ -16,7 +16,10 @@ public enum ListenInput: Sendable, Equatable {
 
 /// The sensor daemon (`tympan listen`): audio in, event records out to a
 /// broker (through the spool), to standard output, or both; health reports
-/// every `healthInterval` seconds of audio. Event times are the stream start
+/// every `healthInterval` seconds of audio. What the detector learns of its
+/// site (`SiteState`: score histograms) is read from `siteStateFile` at start
+/// and written there every `siteSaveInterval` seconds of audio and at the
+/// end, so that a restart goes on from it. Event times are the stream start
 /// (the moment the first sample arrived, or `startTime`) plus the sample
 /// count: processing jitter never moves them. SIGTERM and SIGINT end the
 /// stream as its end would (open events are closed and delivered or
@@ -128,6 +131,9 @@ public final class Listener {
             logLine("\(error)")
             return 1
         }
+        restoreSite(into: detector)
+        let siteSamples = Int((configuration.siteSaveInterval * Double(rate)).rounded())
+        var siteSaved = 0           // samples when the site state was last written
         var start = options.startTime
         var runID = ""
         var samples = 0             // since the stream start
@@ -247,6 +253,10 @@ public final class Listener {
             if start == nil { start = now() }
             if runID.isEmpty { runID = String(Int64((start! * 1000).rounded(.down))) }
             feed(chunk)
+            if samples - siteSaved >= siteSamples {
+                saveSite(detector)
+                siteSaved = samples
+            }
             if options.startTime == nil, let start, now() - (start + Double(samples) / Double(rate)) > 1 {
                 framesLate += chunk.count / hop  // more than a second behind the microphone
             }
@@ -256,6 +266,7 @@ public final class Listener {
             emit((try? detector.finish()) ?? [])
             let levels = detector.takeLevels()
             if samples > healthStart { health(until: samples, levels: levels) }
+            saveSite(detector)
         }
         if let link {
             link.stop(drain: options.drain)
@@ -265,6 +276,43 @@ public final class Listener {
         }
         return status
     }
+}
+
+extension Listener {
+    /// Starts the detector from what an earlier run learned of the site (its
+    /// classes whose settings are unchanged); says what it did.
+    private func restoreSite(into detector: EventDetector) {
+        guard let file = configuration.siteStateFile, adapts(detector) else { return }
+        guard access(file, F_OK) == 0 else {
+            logLine("site state: none at \(file) yet: learning this site from the start")
+            return
+        }
+        guard let text = readSmallFile(file) else {
+            logLine("site state: cannot read '\(file)': \(String(cString: strerror(errno))); learning this site from the start")
+            return
+        }
+        do {
+            let saved = try SiteState(json: text, source: file)
+            let taken = detector.adoptSite(saved)
+            let adapting = detector.site.secondsLearned.compactMap { $0 }.count
+            logLine("site state: \(taken.count) of \(adapting) classes resumed from \(file)"
+                    + (taken.count < adapting ? " (the others' settings changed: they learn afresh)" : ""))
+        } catch {
+            logLine("site state: \(error); learning this site from the start (the file will be replaced)")
+        }
+    }
+
+    /// Writes what the detector learned of its site (a failure is logged; detection goes on).
+    private func saveSite(_ detector: EventDetector) {
+        guard let file = configuration.siteStateFile, adapts(detector) else { return }
+        do {
+            try writeDurably(detector.site.json, to: file, temporary: file + ".tmp")
+        } catch {
+            logLine("site state: \(error.reason) (detection goes on; what was learned is kept in memory)")
+        }
+    }
+
+    private func adapts(_ detector: EventDetector) -> Bool { detector.site.secondsLearned.contains { $0 != nil } }
 }
 
 /// The audio source behind `listen`: raw PCM on a descriptor, or a file.

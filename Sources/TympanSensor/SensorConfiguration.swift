@@ -75,10 +75,20 @@ public struct SensorConfiguration: Sendable, Equatable {
     /// The longest wait between two connection attempts (seconds; the wait
     /// doubles from 1 s up to it).
     public var reconnectMax = 30.0
+    /// The file where the sensor keeps what it learned of its site (each
+    /// class's score histogram, `SiteState`; no audio), read at start and
+    /// written every `siteSaveInterval` seconds of audio and at the end; nil:
+    /// `site-state.json` in the spool folder, or not kept without a spool.
+    public var siteState: String?
+    /// Seconds of audio between two writes of the site state.
+    public var siteSaveInterval = 300.0
+
+    /// Where the site state is kept: `site_state`, else in the spool folder.
+    public var siteStateFile: String? { siteState ?? spool.map { "\($0)/site-state.json" } }
 
     public static let keys = ["sensor", "latitude", "longitude", "calibration_db", "rules", "broker", "ca_file",
                               "cert_file", "key_file", "username", "password_file", "spool", "health_interval",
-                              "reconnect_max"]
+                              "reconnect_max", "site_state", "site_save_interval"]
 
     public init() {}
 
@@ -139,6 +149,8 @@ public struct SensorConfiguration: Sendable, Equatable {
             case "spool": spool = try path(v, key)
             case "health_interval": healthInterval = try number(v, key, 1...86_400)
             case "reconnect_max": reconnectMax = try number(v, key, 1...3600)
+            case "site_state": siteState = try path(v, key)
+            case "site_save_interval": siteSaveInterval = try number(v, key, 10...86_400)
             default: break
             }
         }

@@ -318,6 +318,59 @@ import Glibc
         #expect(!expected.isEmpty && events == expected)
     }
 
+    /// Each class's frames learned, from a site state file.
+    static func framesLearned(_ file: URL) throws -> [String: Int] {
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        #expect(o["format"] as? String == "tympan-site")
+        let classes = try #require(o["classes"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: classes.map { ($0["class"] as! String, $0["frames"] as! Int) })
+    }
+
+    @Test("What the detector learned of its site outlives a restart: written while it runs and at the end, read at the next start; a damaged file is logged and replaced")
+    func siteStateAcrossRestarts() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let state = folder.appendingPathComponent("site.json"), config = folder.appendingPathComponent("sensor.json")
+        try #"{"sensor": "s-site", "site_state": "site.json", "site_save_interval": 10}"#.write(to: config, atomically: false, encoding: .utf8)
+        let arguments = ["--config", config.path, "--stdout", "--raw", "s16le", "--rate", "16000", "-"]
+        let scene = try Self.scenes.map(MQTTTest.s16le).reduce(Data(), +)  // 30 s
+        func events(_ daemon: Daemon) -> [String] {
+            daemon.stdout.split(separator: "\n").map { Self.key(try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]) }
+        }
+
+        // Fresh: 90 s of the scenes. The state is written every 10 s of audio, before the end.
+        let first = try Daemon(arguments, folder: folder)
+        for _ in 0..<3 { first.write(scene, chunk: 65_536) }
+        #expect(MQTTTest.wait(30) { (try? Self.framesLearned(state))?.values.min() ?? 0 > 5_000 }, "\(first.log)")
+        first.closeInput()
+        #expect(first.exitStatus() == 0, "\(first.log)")
+        #expect(first.log.contains("site state: none at \(state.path) yet"), "\(first.log)")
+        let learned = try Self.framesLearned(state)
+        #expect(learned.count == 8 && learned.values.allSatisfy { (8_900...9_100).contains($0) }, "\(learned)")
+
+        // Restarted on the scenes once more: it goes on from the 90 s, and excuses what it learned is usual here.
+        let second = try Daemon(arguments, folder: folder)
+        second.write(scene, chunk: 65_536)
+        second.closeInput()
+        #expect(second.exitStatus() == 0, "\(second.log)")
+        #expect(second.log.contains("site state: 8 of 8 classes resumed from \(state.path)"), "\(second.log)")
+        let after = try Self.framesLearned(state)
+        #expect(after.keys.allSatisfy { after[$0]! - learned[$0]! > 2_900 }, "\(learned) then \(after)")
+        let fresh = try Self.expected(scene)
+        #expect(!fresh.isEmpty && events(second).count < fresh.count, "\(events(second)) vs \(fresh)")
+
+        // A damaged file: said, the site learned from the start (the events of a fresh detector), the file replaced.
+        try "{\"format\": \"tympan-site\",".write(to: state, atomically: false, encoding: .utf8)
+        let third = try Daemon(arguments, folder: folder)
+        third.write(scene, chunk: 65_536)
+        third.closeInput()
+        #expect(third.exitStatus() == 0, "\(third.log)")
+        #expect(third.log.contains("site state: \(state.path):1:") && third.log.contains("learning this site from the start"),
+                "\(third.log)")
+        #expect(events(third) == fresh)
+        #expect(try Self.framesLearned(state).values.allSatisfy { (2_900...3_100).contains($0) })
+    }
+
     @Test("Configuration errors stop the start before any audio is read, naming key and line, exit status 2", arguments: [
         ("{\"sensor\": \"a\",\n \"brokr\": \"mqtt://x:1\"}", "sensor.json:2: brokr: unknown key (did you mean 'broker'?)"),
         ("{\"broker\": \"http://x:1\", \"spool\": \"s\"}", "'http://x:1' is not mqtt://host:port"),
@@ -330,6 +383,7 @@ import Glibc
          "password_file: cannot read"),
         ("{\"rules\": \"nothing.json\"}", "rules: cannot read"),
         ("{\"sensor\": \"a\",", "sensor.json:1:"),
+        ("{\"site_save_interval\": 1}", "site_save_interval: 1.0 is outside 10.0...86400.0"),
     ])
     func configurationErrors(_ text: String, _ message: String) throws {
         let folder = try CLI.temporaryDirectory()

@@ -122,4 +122,64 @@ import Testing
         let again = try Rules(json: text, source: "rewritten")
         #expect(again.classes.first { $0.eventClass == .scream }!.detector == settings)
     }
+
+    @Test("Saved and read back, a learned state is the same state: equal now, and equal after more scores")
+    func savedAndRead() throws {
+        let rules = try Self.rules(site: #", "site_quantile": 0.999, "site_warm_up": 60, "site_memory": 600"#)
+        var state = Self.learned(Array(Self.scores.prefix(40_000)), rules: rules)
+        #expect(state.learned[0]! > 0.85, "past the warm-up, the bursts learned")
+        var read = try SiteState(json: state.json, source: "site.json")
+        #expect(read == state)
+        // A restart in the middle of the stream goes on as if there had been none.
+        for x in Self.scores.suffix(20_000) {
+            state.levels[0]!.add(x)
+            read.levels[0]!.add(x)
+        }
+        #expect(read == state)
+        #expect(EventDetector.replay(try Self.trace(), rules: rules, site: read)
+            .map(\.onsetSeconds) == EventDetector.replay(try Self.trace(), rules: rules, site: state).map(\.onsetSeconds))
+        // Only scores: the text names the class and holds numbers, one pair per bin that is not empty.
+        let text = state.json
+        #expect(text.contains("\"class\": \"whistle\"") && text.contains("tympan-site"))
+        #expect(text.utf8.count < 4_000, "\(text.utf8.count) bytes")
+        // A class that does not adapt is not written; an empty state reads back empty.
+        let plain = try SiteState(json: SiteState(rules: try Self.rules(site: "")).json)
+        #expect(plain.classes.isEmpty)
+    }
+
+    @Test("A damaged site state file is refused with its line and field", arguments: [
+        ("", "1:", "unexpected end"),
+        (#"{"format": "tympan-rules", "version": 1}"#, "format", "expected \"tympan-site\""),
+        (#"{"format": "tympan-site", "version": 2, "frames_per_second": 100, "classes": []}"#, "version", "outside 1.0...1.0"),
+        (#"{"format": "tympan-site", "version": 1, "frames_per_second": 100, "clases": []}"#, "clases", "unknown key"),
+        (#"{"format": "tympan-site", "version": 1, "frames_per_second": 100}"#, "classes", "missing"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\n{\"class\": \"whistle\"}]}",
+         "2: classes[0].quantile", "missing"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\n\(Self.level("klaxon", "[1, 2]"))]}",
+         "classes[0].class", "unknown class 'klaxon'"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\n\(Self.level("whistle", "[1, 2]")),\n\(Self.level("whistle", "[1, 2]"))]}",
+         "3: classes[1].class", "given twice"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[1000, 2]"))]}",
+         "classes[0].counts[0]", "1000.0 is outside 0.0...999.0"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 2], [5, 1]"))]}",
+         "classes[0].counts[1]", "bins must rise"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, -2]"))]}",
+         "classes[0].counts[0]", "outside"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5]"))]}",
+         "classes[0].counts[0]", "expected [bin, count]"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 1]", frames: "12.5"))]}",
+         "classes[0].frames", "not a whole number"),
+    ])
+    func damaged(_ text: String, _ field: String, _ reason: String) throws {
+        #expect {
+            _ = try SiteState(json: text, source: "site.json")
+        } throws: { error in
+            let message = "\(error)"
+            return message.hasPrefix("site.json:") && message.contains(field) && message.contains(reason)
+        }
+    }
+
+    static func level(_ name: String, _ counts: String, frames: String = "100") -> String {
+        #"{"class": "\#(name)", "quantile": 0.999, "warm_up_frames": 6000, "block_frames": 100, "decay": 0.9, "frames": \#(frames), "total": 3, "level": 0, "counts": [\#(counts)]}"#
+    }
 }

@@ -357,8 +357,9 @@ public final class EventDetector {
 
     /// Takes what another detector learned at the same place (a detector made
     /// for new rules, or one that listened to the site's recording first), for
-    /// the classes both adapt with the same settings.
-    public func adoptSite(_ state: SiteState) {
+    /// the classes both adapt with the same settings. Returns those classes.
+    @discardableResult
+    public func adoptSite(_ state: SiteState) -> [EventClass] {
         stage.site.adopt(state)
     }
 

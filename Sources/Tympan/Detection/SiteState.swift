@@ -41,6 +41,19 @@ public struct SiteState: Sendable, Equatable {
             counts = Array(repeating: 0, count: SiteState.bins)
         }
 
+        /// A level as saved (`SiteState.json`).
+        init(quantile: Double, warmUpFrames: Int, blockFrames: Int, decay: Double, counts: [Double], total: Double,
+             frames: Int, level: Double) {
+            self.quantile = quantile
+            self.warmUpFrames = warmUpFrames
+            self.blockFrames = blockFrames
+            self.decay = decay
+            self.counts = counts
+            self.total = total
+            self.frames = frames
+            self.level = level
+        }
+
         /// Learns one frame's score; the level moves at the end of a block.
         mutating func add(_ score: Double) {
             let bin = score.isFinite ? Swift.min(Swift.max(Int(score * Double(SiteState.bins)), 0), SiteState.bins - 1) : 0
@@ -68,6 +81,12 @@ public struct SiteState: Sendable, Equatable {
     var levels: [Level?]
     let framesPerSecond: Double
 
+    init(classes: [EventClass], levels: [Level?], framesPerSecond: Double) {
+        self.classes = classes
+        self.levels = levels
+        self.framesPerSecond = framesPerSecond
+    }
+
     init(rules: Rules) {
         let c = rules.configuration
         let fps = Double(c.sampleRate) / Double(c.hopLength)
@@ -90,14 +109,19 @@ public struct SiteState: Sendable, Equatable {
     static func excess(level: Double, on: Double) -> Double { Swift.max(0, Swift.min(level, ceiling) - on) }
 
     /// The learned levels of `other` for the classes it shares with this state
-    /// under the same settings; the other classes keep theirs.
-    mutating func adopt(_ other: SiteState) {
+    /// under the same settings; the other classes keep theirs. Returns the
+    /// classes taken.
+    @discardableResult
+    mutating func adopt(_ other: SiteState) -> [EventClass] {
+        var taken = [EventClass]()
         for (i, c) in classes.enumerated() {
             guard let mine = levels[i], let j = other.classes.firstIndex(of: c), let theirs = other.levels[j],
                   theirs.quantile == mine.quantile, theirs.warmUpFrames == mine.warmUpFrames,
                   theirs.blockFrames == mine.blockFrames, theirs.decay == mine.decay
             else { continue }
             levels[i] = theirs
+            taken.append(c)
         }
+        return taken
     }
 }
