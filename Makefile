@@ -24,7 +24,8 @@ demo: build
 test: test-swift test-fuzz-inputs test-mutated test-fixtures test-pages test-allocations
 
 # The platform's store tests run on SQLite and on PostgreSQL: a throwaway
-# server on 127.0.0.1:55432 (scripts/postgres-test.sh; left running).
+# server on 127.0.0.1:55432 (scripts/postgres-test.sh; left running; TYMPAN_PG_DIR and
+# TYMPAN_PG_PORT move it, as .ci/run does).
 test-swift: bootstrap
 	$(SWIFT) build --build-tests
 	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url $(SWIFT) test --skip-build

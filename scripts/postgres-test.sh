@@ -29,8 +29,9 @@ start() {
         [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
         as_owner "$bin/initdb" -D "$dir" -U tympan -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    # -t 180: a folder left by a killed server first recovers (an fsync of all of it).
     if ! as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
-        as_owner "$bin/pg_ctl" -D "$dir" -w -t 30 -l "$dir/server.log" \
+        as_owner "$bin/pg_ctl" -D "$dir" -w -t 180 -l "$dir/server.log" \
             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
     fi
     "$bin/psql" -h 127.0.0.1 -p "$port" -U tympan -d postgres -Atqc \
