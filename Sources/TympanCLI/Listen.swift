@@ -15,7 +15,7 @@ struct Listen: ParsableCommand {
 
               arecord -f S16_LE -r 16000 -c 1 | tympan listen --config sensor.json --raw s16le --rate 16000 -
 
-            The configuration file is a JSON object with the keys sensor, latitude, longitude, calibration_db, rules, broker (mqtt://host:port or mqtts://host:port), ca_file, cert_file, key_file, username, password_file, spool, health_interval, reconnect_max, site_state, site_save_interval; a flag overrides its key. Any error in it stops the start, before audio is read. SIGTERM/SIGINT: close open events, deliver or spool them, publish "offline", exit 0. SIGHUP: reload the rules file (a bad file keeps the current rules). What the detector learns of its site (each class's score histogram, no audio) is read at start from --site-state (default: site-state.json in the spool folder) and written there every site_save_interval seconds of audio (default 300) and at the end, so that a restart goes on from it; delete the file when the sensor moves. The daemon opens no listening port and never writes audio.
+            The configuration file is a JSON object with the keys sensor, latitude, longitude, calibration_db, rules, broker (mqtt://host:port or mqtts://host:port), ca_file, cert_file, key_file, username, password_file, spool, health_interval, reconnect_max, site_state, site_save_interval; a flag overrides its key. Any error in it stops the start, before audio is read. SIGTERM/SIGINT: close open events, deliver or spool them, publish "offline", exit 0. SIGHUP: reload the rules file (a bad file keeps the current rules). What the detector learns of its site (each class's score histogram, no audio) is read at start from --site-state (default: site-state in the spool folder) and written there every site_save_interval seconds of audio (default 300) and at the end, so that a restart goes on from it; delete the file when the sensor moves. The daemon opens no listening port and never writes audio.
             """)
 
     @Argument(help: "'-' for raw PCM on standard input, a raw PCM file or FIFO (with --raw), or an audio file.")
@@ -42,7 +42,7 @@ struct Listen: ParsableCommand {
     @Option(help: "Spool folder (config key spool).")
     var spool: String?
 
-    @Option(name: .customLong("site-state"), help: "File of what the detector learned of its site (config key site_state; default: site-state.json in the spool folder).")
+    @Option(name: .customLong("site-state"), help: "File of what the detector learned of its site (config key site_state; default: site-state in the spool folder).")
     var siteState: String?
 
     @Option(help: "Rules file (config key rules; default: the bundled rules).")

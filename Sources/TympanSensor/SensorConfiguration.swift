@@ -78,13 +78,14 @@ public struct SensorConfiguration: Sendable, Equatable {
     /// The file where the sensor keeps what it learned of its site (each
     /// class's score histogram, `SiteState`; no audio), read at start and
     /// written every `siteSaveInterval` seconds of audio and at the end; nil:
-    /// `site-state.json` in the spool folder, or not kept without a spool.
+    /// `site-state` in the spool folder (not a `.json`: the events are), or not
+    /// kept without a spool.
     public var siteState: String?
     /// Seconds of audio between two writes of the site state.
     public var siteSaveInterval = 300.0
 
     /// Where the site state is kept: `site_state`, else in the spool folder.
-    public var siteStateFile: String? { siteState ?? spool.map { "\($0)/site-state.json" } }
+    public var siteStateFile: String? { siteState ?? spool.map { "\($0)/site-state" } }
 
     public static let keys = ["sensor", "latitude", "longitude", "calibration_db", "rules", "broker", "ca_file",
                               "cert_file", "key_file", "username", "password_file", "spool", "health_interval",

@@ -97,6 +97,9 @@ import Glibc
             #expect(h["spool_depth"] != nil && h["cpu_seconds"] != nil && h["frames_dropped"] as? Int == 0)
         }
         #expect(spoolFiles(folder.appendingPathComponent("spool")).isEmpty, "acknowledged events leave the spool")
+        // What it learned of its site stays, by default beside the events (not taken for one).
+        let site = folder.appendingPathComponent("spool/site-state")
+        #expect((try? SiteState(json: String(contentsOf: site, encoding: .utf8)))?.secondsLearned.compactMap { $0 }.count == 8)
         // The broker keeps the last status for whoever subscribes later.
         let late = try Subscriber(port: broker.port, folder: folder)
         #expect(MQTTTest.wait(10) { late.messages.contains { $0.topic == "tympan/street-7/status" && $0.payload == "offline" } })
