@@ -123,13 +123,15 @@ fit-splits: bootstrap
 # (about 35 minutes). PENALTY=P the F1 given up per false alarm per hour
 # (default 0.01); OUT_LOSO=DIR keeps the pool and the fits, so that another
 # PENALTY only calibrates again; WITHOUT="NAME ..." fits without those
-# descriptors (a smaller front end); NO_SITE=1 detects without site adaptation. RULES=FILE scores that rules file instead (one
+# descriptors (a smaller front end); NO_SITE=1 detects without site adaptation;
+# CALIBRATION=real chooses the settings of a class with enough real validation
+# events on those alone (it did not pay: scripts/rules/loso.py). RULES=FILE scores that rules file instead (one
 # fitted without these recordings; the bundled rules were fitted on them).
 TERMS ?= 25
 loso: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
 	@[ -n "$(RULES)" ] || $(MAKE) --no-print-directory fit-splits
-	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(NO_SITE),--no-site) $(if $(OUT_LOSO),--out $(OUT_LOSO))
+	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(NO_SITE),--no-site) $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
 
 # Leave one generator variant out (scripts/rules/lovo.py): for each class and each
 # variant of the synthetic generator, a rule fitted on train+train2 and settings
