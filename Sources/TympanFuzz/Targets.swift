@@ -144,6 +144,9 @@ func fuzzRules(_ bytes: [UInt8]) -> Bool {
     return true
 }
 
+/// Read once: parsing them for every input was most of the target's time.
+private let bundledRules = try! Rules.bundled()
+
 /// Fuzzed site state files (what `tympan listen` reads at start). What the
 /// reader accepts is written back and read again to the same state, and a
 /// detector of the bundled rules adopts it and detects on with it.
@@ -151,7 +154,7 @@ func fuzzSiteState(_ bytes: [UInt8]) -> Bool {
     guard let state = try? SiteState(json: String(decoding: bytes, as: UTF8.self), source: "fuzz") else { return false }
     let again = try? SiteState(json: state.json, source: "written")
     invariant(again == state, "a state read, written and read again differs")
-    guard let detector = try? EventDetector(rules: try Rules.bundled()) else { fatalError("the bundled rules do not load") }
+    guard let detector = try? EventDetector(rules: bundledRules) else { fatalError("a detector of the bundled rules fails") }
     detector.adoptSite(state)
     var generator = FuzzGenerator(seed: UInt64(bytes.count))
     let samples = (0..<1_600).map { _ in Float(generator.next() % 2_001) / 1_000 - 1 }
