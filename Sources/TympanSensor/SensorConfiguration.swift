@@ -185,6 +185,12 @@ public struct SensorConfiguration: Sendable, Equatable {
         }
         if (certFile == nil) != (keyFile == nil) { out.append("cert_file and key_file go together") }
         if passwordFile != nil, username == nil { out.append("password_file needs a username") }
+        if let siteState {  // written while it runs: its folder must take files (the spool's is made at start)
+            let folder = siteState.contains("/") ? String(siteState[..<siteState.lastIndex(of: "/")!]) : "."
+            if access(folder.isEmpty ? "/" : folder, W_OK) != 0 {
+                out.append("site_state: cannot write in '\(folder)': \(String(cString: strerror(errno)))")
+            }
+        }
         for (key, file) in [("ca_file", caFile), ("cert_file", certFile), ("key_file", keyFile),
                             ("password_file", passwordFile), ("rules", rules)] {
             if let file, access(file, R_OK) != 0 {

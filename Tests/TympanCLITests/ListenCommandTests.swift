@@ -387,6 +387,7 @@ import Glibc
         ("{\"rules\": \"nothing.json\"}", "rules: cannot read"),
         ("{\"sensor\": \"a\",", "sensor.json:1:"),
         ("{\"site_save_interval\": 1}", "site_save_interval: 1.0 is outside 10.0...86400.0"),
+        ("{\"site_state\": \"nowhere/site\"}", "site_state: cannot write in"),
     ])
     func configurationErrors(_ text: String, _ message: String) throws {
         let folder = try CLI.temporaryDirectory()
