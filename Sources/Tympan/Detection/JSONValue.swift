@@ -30,6 +30,44 @@ package struct JSONSyntaxError: Error {
     package var message: String
 }
 
+/// Reads a parsed tree strictly (rules, site states): a value of the wrong
+/// type, or an object key not allowed, is a `fail` that names the value's line
+/// and its field (a path such as `classes[2].when[0].feature`).
+package protocol StrictJSONReader {
+    associatedtype Failure: Error
+    func fail(_ value: JSONValue, _ field: String, _ reason: String) -> Failure
+}
+
+extension StrictJSONReader {
+    package func object(_ value: JSONValue, _ field: String, allowed: Set<String>) throws(Failure) -> [String: JSONValue] {
+        guard case let .object(members) = value.kind else { throw fail(value, field, "expected an object, found \(value.typeName)") }
+        var out = [String: JSONValue]()
+        for (key, member) in members {
+            guard allowed.contains(key) else {
+                throw fail(member, field.isEmpty ? key : "\(field).\(key)",
+                           "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+            }
+            out[key] = member
+        }
+        return out
+    }
+
+    package func number(_ value: JSONValue, _ field: String) throws(Failure) -> Double {
+        guard case let .number(x) = value.kind else { throw fail(value, field, "expected a number, found \(value.typeName)") }
+        return x
+    }
+
+    package func string(_ value: JSONValue, _ field: String) throws(Failure) -> String {
+        guard case let .string(s) = value.kind else { throw fail(value, field, "expected a string, found \(value.typeName)") }
+        return s
+    }
+
+    package func array(_ value: JSONValue, _ field: String) throws(Failure) -> [JSONValue] {
+        guard case let .array(a) = value.kind else { throw fail(value, field, "expected an array, found \(value.typeName)") }
+        return a
+    }
+}
+
 /// A recursive-descent parser over UTF-8 bytes.
 package struct JSONParser {
     private let bytes: [UInt8]

@@ -199,40 +199,12 @@ public struct Suppressor: Sendable, Equatable {
 
 /// Reads the JSON tree into rules, strictly: unknown keys, classes and
 /// features are errors that name their line.
-private struct RuleReader {
+private struct RuleReader: StrictJSONReader {
     let source: String
     let names: [String]
 
     func fail(_ value: JSONValue, _ field: String, _ reason: String) -> TympanError {
         .invalidRules(source: source, line: value.line, field: field, reason: reason)
-    }
-
-    func object(_ value: JSONValue, _ field: String, allowed: Set<String>) throws(TympanError) -> [String: JSONValue] {
-        guard case let .object(members) = value.kind else { throw fail(value, field, "expected an object, found \(value.typeName)") }
-        var out = [String: JSONValue]()
-        for (key, member) in members {
-            guard allowed.contains(key) else {
-                throw fail(member, field.isEmpty ? key : "\(field).\(key)",
-                           "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
-            }
-            out[key] = member
-        }
-        return out
-    }
-
-    func number(_ value: JSONValue, _ field: String) throws(TympanError) -> Double {
-        guard case let .number(x) = value.kind else { throw fail(value, field, "expected a number, found \(value.typeName)") }
-        return x
-    }
-
-    func string(_ value: JSONValue, _ field: String) throws(TympanError) -> String {
-        guard case let .string(s) = value.kind else { throw fail(value, field, "expected a string, found \(value.typeName)") }
-        return s
-    }
-
-    func array(_ value: JSONValue, _ field: String) throws(TympanError) -> [JSONValue] {
-        guard case let .array(a) = value.kind else { throw fail(value, field, "expected an array, found \(value.typeName)") }
-        return a
     }
 
     mutating func rules(_ root: JSONValue) throws(TympanError) -> [ClassRule] {

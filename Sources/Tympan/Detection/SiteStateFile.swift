@@ -106,38 +106,15 @@ public struct SiteStateError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String { "\(source):\(line): \(field.isEmpty ? "" : field + ": ")\(reason)" }
 }
 
-private struct SiteStateReader {
+private struct SiteStateReader: StrictJSONReader {
     let source: String
 
     func fail(_ value: JSONValue, _ field: String, _ reason: String) -> SiteStateError {
         SiteStateError(source: source, line: value.line, field: field, reason: reason)
     }
 
-    func object(_ value: JSONValue, _ field: String, allowed: Set<String>) throws(SiteStateError) -> [String: JSONValue] {
-        guard case let .object(members) = value.kind else { throw fail(value, field, "expected an object, found \(value.typeName)") }
-        var out = [String: JSONValue]()
-        for (key, member) in members {
-            guard allowed.contains(key) else {
-                throw fail(member, field.isEmpty ? key : "\(field).\(key)",
-                           "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
-            }
-            out[key] = member
-        }
-        return out
-    }
-
-    func string(_ value: JSONValue, _ field: String) throws(SiteStateError) -> String {
-        guard case let .string(s) = value.kind else { throw fail(value, field, "expected a string, found \(value.typeName)") }
-        return s
-    }
-
-    func array(_ value: JSONValue, _ field: String) throws(SiteStateError) -> [JSONValue] {
-        guard case let .array(a) = value.kind else { throw fail(value, field, "expected an array, found \(value.typeName)") }
-        return a
-    }
-
     func number(_ value: JSONValue, _ field: String, _ range: ClosedRange<Double>) throws(SiteStateError) -> Double {
-        guard case let .number(x) = value.kind else { throw fail(value, field, "expected a number, found \(value.typeName)") }
+        let x = try number(value, field)
         guard range.contains(x) else { throw fail(value, field, "\(x) is outside \(range.lowerBound)...\(range.upperBound)") }
         return x
     }
