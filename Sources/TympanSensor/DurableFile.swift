@@ -39,10 +39,15 @@ func writeDurably(_ text: String, to path: String, temporary: String) throws(Dur
     syncFolder(of: path)
 }
 
+/// The folder that holds `path` ("." for a bare name, "/" for a file at the root).
+func folder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
 /// fsync of the folder that holds `path` (a rename or unlink there lasts).
 func syncFolder(of path: String) {
-    let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-    let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    let fd = open(folder(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if fd >= 0 {
         fsync(fd)
         close(fd)

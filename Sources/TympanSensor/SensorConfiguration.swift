@@ -104,7 +104,7 @@ public struct SensorConfiguration: Sendable, Equatable {
         guard case let .object(members) = root.kind else {
             throw ConfigurationError(source: source, line: root.line, key: "", reason: "expected an object, found \(root.typeName)")
         }
-        let folder = source.contains("/") ? String(source[..<source.lastIndex(of: "/")!]) : "."
+        let folder = folder(of: source)
         func fail(_ v: JSONValue, _ key: String, _ reason: String) -> ConfigurationError {
             ConfigurationError(source: source, line: v.line, key: key, reason: reason)
         }
@@ -186,8 +186,8 @@ public struct SensorConfiguration: Sendable, Equatable {
         if (certFile == nil) != (keyFile == nil) { out.append("cert_file and key_file go together") }
         if passwordFile != nil, username == nil { out.append("password_file needs a username") }
         if let siteState {  // written while it runs: its folder must take files (the spool's is made at start)
-            let folder = siteState.contains("/") ? String(siteState[..<siteState.lastIndex(of: "/")!]) : "."
-            if access(folder.isEmpty ? "/" : folder, W_OK) != 0 {
+            let folder = folder(of: siteState)
+            if access(folder, W_OK) != 0 {
                 out.append("site_state: cannot write in '\(folder)': \(String(cString: strerror(errno)))")
             }
         }
