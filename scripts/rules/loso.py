@@ -204,7 +204,8 @@ def features(tympan, path):
 
 def training_pool(events, backgrounds, tympan, folder, rng):
     """[(sources of the events in it, background source, frames x columns, frame labels,
-    the mixture's file, its labels [(onset, offset, class)])],
+    the mixture's file, its labels [(onset, offset, class)], the background recording
+    it was cut from (its site))],
     the columns those boost.py fits on: each event clip in four other sources'
     backgrounds at -5..+20 dB through street_mix() (a fifth with a second event of
     another class and source), and 10 s excerpts of every background (up to 30 a
@@ -228,7 +229,7 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             x = features(tympan, path)
             sources = {package} | ({second[2]} if second else set())
             pool.append((sources, background[2], boost.columns(x, names), analyze.frame_classes(len(x), labels),
-                         path, labels))
+                         path, labels, background[0]))
     for file, _, package in backgrounds:
         y, _ = sf.read(REAL / "audio" / file)
         count = min(30, len(y) // (10 * SR))
@@ -239,7 +240,7 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             path = folder / f"{Path(file).stem}_{k}.wav"
             sf.write(path, excerpt * level / (np.sqrt(np.mean(excerpt ** 2)) or 1), SR, subtype="PCM_16")
             x = features(tympan, path)
-            pool.append((set(), package, boost.columns(x, names), analyze.frame_classes(len(x), []), path, []))
+            pool.append((set(), package, boost.columns(x, names), analyze.frame_classes(len(x), []), path, [], file))
     return pool
 
 
@@ -250,7 +251,7 @@ def cached_pool(events, backgrounds, tympan, folder, rng):
     The random state after the pool is kept with it."""
     import pickle
     cache = folder / "pool.pkl"
-    key = (REAL / "metadata.tsv").read_text()
+    key = "pool 2 (with each item's background recording)\n" + (REAL / "metadata.tsv").read_text()
     if cache.exists():
         pool, state, made_from = pickle.loads(cache.read_bytes())
         if made_from == key:
@@ -294,7 +295,7 @@ def fit_rules(excluded, pool, synthetic, detectors, terms, rng, most=None, witho
     ({class: settings}); the descriptors named in `without` are not read (their
     columns are held constant, so that no tree splits on them)."""
     import boost
-    keep = [(x, y) for e, b, x, y, _, _ in pool if not e & excluded and b not in excluded]
+    keep = [(x, y) for e, b, x, y, _, _, _ in pool if not e & excluded and b not in excluded]
     X = np.concatenate([synthetic[0]] + [x for x, _ in keep])
     unread = [i for i, (d, _, _) in enumerate(boost.KEYS) if d in without]
     X[:, unread] = 0
@@ -346,22 +347,15 @@ def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, fold
         real.mkdir(parents=True, exist_ok=True)
     lines = ["filename\tonset\toffset\tevent_label"]
     sites = ["filename\tsite"]
-    longest = {}  # each package's longest background recording
-    for file, _, package in corpus()[1]:
-        seconds = sf.info(REAL / "audio" / file).duration
-        if seconds > longest.get(package, ("", 0))[1]:
-            longest[package] = (file, seconds)
-    for e, b, _, _, path, labels in pool:
+    for e, b, _, _, path, labels, site in pool:
         if (e & validation and fold not in e and b != fold) or (not e and b in validation):
             for place in (folder, real) if real_only else (folder,):
                 link = place / path.name
                 if not link.exists():
                     link.symlink_to(path)
             lines += [f"{path.name}\t{a:.3f}\t{z:.3f}\t{c}" for a, z, c in labels]
-            # Its site: an excerpt's own recording (its name is the recording's and a count); for a
-            # mixture, whose background recording the pool does not keep, its package's longest.
-            own = REAL / "audio" / (path.stem.rsplit("_", 1)[0] + ".wav")
-            sites.append(f"{path.name}\t{own if not e and own.exists() else REAL / 'audio' / longest[b][0]}")
+            # Its site: the background recording it was cut from (a mixture's, an excerpt's own).
+            sites.append(f"{path.name}\t{REAL / 'audio' / site}")
     real_lines = list(lines)
     scenes, reference = synthetic_validation
     for clip in sorted(scenes.glob("*.flac")):
