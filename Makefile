@@ -131,7 +131,7 @@ TERMS ?= 25
 loso: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
 	@[ -n "$(RULES)" ] || $(MAKE) --no-print-directory fit-splits
-	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(NO_SITE),--no-site) $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(SITE_LOWER),--site-lower $(SITE_LOWER)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
+	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(NO_SITE),--no-site) $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
 
 # Leave one generator variant out (scripts/rules/lovo.py): for each class and each
 # variant of the synthetic generator, a rule fitted on train+train2 and settings

@@ -15,7 +15,7 @@ struct Calibrate: ParsableCommand {
 
               tympan calibrate --reference train.tsv --audio train/ --validation val.tsv --validation-audio val/ --out rules.json
 
-            --site-map (as for evaluate: clip filename, tab, a recording of its site) replays each mapped clip from what the detector learned of its site first (site adaptation, rules with site_quantile), so that on is chosen for a detector that adapts; the search then also chooses site_lower (how far a quiet site may lower on, to its peak score plus site_margin), one value of --site-lower for every class that adapts, by the objective summed over the classes.
+            --site-map (as for evaluate: clip filename, tab, a recording of its site) replays each mapped clip from what the detector learned of its site first (site adaptation, rules with site_quantile), so that on is chosen for a detector that adapts.
             """)
 
     @Option(help: "Training labels (DCASE TSV).")
@@ -42,16 +42,6 @@ struct Calibrate: ParsableCommand {
     @Option(help: "A TSV of clip filename and a recording of its site, listened to before the clip.")
     var siteMap: String?
 
-    @Option(name: .customLong("site-lower"), parsing: .upToNextOption,
-            help: "The site_lower values tried for the classes that adapt to their site (0 to 0.5; the start's stays unless one scores better).")
-    var siteLower: [Double] = Calibration.siteLowers
-
-    func validate() throws {
-        for x in siteLower where !(0...0.5).contains(x) {
-            throw ValidationError("--site-lower \(x): must be in 0...0.5")
-        }
-    }
-
     func clips(_ folder: String, _ rules: Rules, sites: inout Sites) throws -> [Calibration.Clip] {
         var out = [Calibration.Clip]()
         for name in try audioFiles(in: folder) {
@@ -72,8 +62,7 @@ struct Calibrate: ParsableCommand {
         let start: Rules
         do { start = try Rules(json: startText, source: rules ?? "bundled rules") } catch { throw ValidationError("\(error)") }
         var sites = try Sites(siteMap, rules: start)  // shared: a site heard for training is not heard again for validation
-        let train = Calibration(clips: try clips(audio, start, sites: &sites), reference: try readLabels(reference), penalty: penalty,
-                                siteLowers: siteLower)
+        let train = Calibration(clips: try clips(audio, start, sites: &sites), reference: try readLabels(reference), penalty: penalty)
         let held = try validation.map {
             Calibration(clips: try clips(validationAudio ?? audio, start, sites: &sites), reference: try readLabels($0), penalty: penalty)
         }

@@ -1,8 +1,7 @@
 import Tympan
 
 /// Fits each class's detector settings (on, off, minimum duration, merge
-/// gap; and, one for every class that adapts to its site, how far a quiet
-/// site may lower `on`) to labelled clips: event F1 (onset collar) minus a penalty per false
+/// gap) to labelled clips: event F1 (onset collar) minus a penalty per false
 /// alarm per hour on the background-only clips, by coordinate search over a
 /// grid, replaying the classifier's scores (computed once per clip) through
 /// the trackers. The rule terms stay as they are: what changes is when a
@@ -37,23 +36,15 @@ public struct Calibration {
     /// Objective = F1 − penalty × false alarms per hour (background-only clips).
     public let penalty: Double
 
-    /// The `siteLower` values tried, one for every class that adapts to its site.
-    public let siteLowers: [Double]
-
-    public init(clips: [Clip], reference: [LabelledEvent], penalty: Double = 0.005,
-                siteLowers: [Double] = Calibration.siteLowers) {
+    public init(clips: [Clip], reference: [LabelledEvent], penalty: Double = 0.005) {
         self.clips = clips
         self.reference = reference
         self.penalty = penalty
-        self.siteLowers = siteLowers
     }
-
-    public static let siteLowers = [0, 0.1, 0.2, 0.3]
 
     static let grid: [(key: String, values: [Double])] = [
         ("on", [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98]), ("gap", [0.1, 0.2, 0.35]),
         ("min_duration", [0.03, 0.05, 0.1, 0.2, 0.3, 0.5]), ("merge_gap", [0, 0.05, 0.1, 0.2, 0.3]),
-        ("site_lower", []),
         ("on", [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98]), ("gap", [0.1, 0.2, 0.35]),
     ]
 
@@ -86,11 +77,6 @@ public struct Calibration {
         var rules = start
         var best = scores(rules)
         for (key, values) in Self.grid {
-            if key == "site_lower" {
-                rules = fitSiteLower(rules, &best)
-                log("site_lower: " + (rules.classes.first { $0.detector.siteQuantile != nil }.map { "\($0.detector.siteLower)" } ?? "-"))
-                continue
-            }
             for value in values {
                 var trial = rules
                 for i in trial.classes.indices {
@@ -116,28 +102,6 @@ public struct Calibration {
             log("\(key): " + rules.classes.map { "\($0.eventClass.label) \(fmt(best[$0.eventClass]!.f1))" }.joined(separator: ", "))
         }
         return rules
-    }
-
-    /// One `siteLower` for every class that adapts, the one of `siteLowers`
-    /// with the highest objective summed over the classes: a quiet site's room
-    /// below `on` is a property of listening, not of a class, and each class
-    /// alone has too few real events on its held-out sources to choose it.
-    func fitSiteLower(_ rules: Rules, _ best: inout [EventClass: Score]) -> Rules {
-        let adapting = rules.classes.indices.filter { rules.classes[$0].detector.siteQuantile != nil }
-        guard !adapting.isEmpty, !siteLowers.isEmpty else { return rules }
-        func total(_ s: [EventClass: Score]) -> Double { s.values.reduce(0) { $0 + $1.objective } }
-        var chosen = rules, top = total(best)
-        for value in siteLowers {
-            var trial = rules
-            for i in adapting { trial.classes[i].detector.siteLower = value }
-            let s = scores(trial)
-            if total(s) > top + 1e-9 {
-                chosen = trial
-                top = total(s)
-                best = s
-            }
-        }
-        return chosen
     }
 
     func fmt(_ x: Double) -> String {

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import Tympan
 @testable import TympanEvaluation
 
 /// Tympan's metrics against what the real sed_eval computed on the same
@@ -212,43 +211,5 @@ import TympanIO
         #expect(after[.whistle]!.f1 > 0.5, "most whistles found again: \(after[.whistle]!)")
         for c in EventClass.allCases { #expect(after[c]!.objective >= before[c]!.objective - 1e-9, "\(c)") }
         #expect(fitted.classes[whistle].detector.minDuration < 1)
-    }
-
-    @Test("Calibration lowers on at a quiet site (site_lower) where lowering on everywhere would raise alarms at a busy one")
-    func quietSite() throws {
-        let rules = try Rules(json: #"""
-            {"format": "tympan-rules", "version": 1, "classes": [
-              {"class": "whistle", "when": [{"feature": "flux_db", "above": 1}],
-               "detector": {"on": 0.8, "off": 0.5, "min_duration": 0.05, "merge_gap": 0.05, "site_quantile": 0.999}}]}
-            """#, source: "test.json")
-        func trace(_ score: (Int) -> Double, frames: Int) throws -> ScoreTrace {
-            try ScoreTrace(classes: [.whistle], frames: (0..<frames).flatMap { [score($0), -30, 0] })
-        }
-        func site(_ score: (Int) -> Double) -> SiteState {
-            var state = SiteState(rules: rules)
-            for t in 0..<60_000 { state.levels[0]!.add(score(t)) }
-            return state
-        }
-        // A quiet street (0.2, blips of 0.45 a minute) where a whistle scores 0.75, under on; a busy one
-        // (0.3, and 0.72 for 0.05 s now and then: too rare for the 0.999 quantile to raise on) with no whistle.
-        let quietScore = { (t: Int) in t % 6_000 < 10 ? 0.45 : 0.2 }
-        let busyScore = { (t: Int) in t % 500 < 5 ? 0.72 : 0.3 }
-        let clips = [
-            Calibration.Clip(name: "quiet.wav", trace: try trace({ (500..<550).contains($0) ? 0.75 : 0.2 }, frames: 1_000),
-                             seconds: 10, site: site(quietScore)),
-            Calibration.Clip(name: "busy.wav", trace: try trace(busyScore, frames: 1_000), seconds: 10,
-                             site: site { $0 % 10_000 < 5 ? 0.72 : 0.3 }),
-        ]
-        let calibration = Calibration(clips: clips, reference: [LabelledEvent(filename: "quiet.wav", onset: 5, offset: 5.5, label: "whistle")])
-        #expect(calibration.scores(rules)[.whistle]!.f1.isNaN, "missed: no detection at all")
-        // on 0.7 finds the whistle but raises two alarms in 10 s of the busy street.
-        var lower = rules
-        lower.classes[0].detector.on = 0.7
-        #expect(calibration.scores(lower)[.whistle]!.falseAlarmsPerHour == 720)
-        let fitted = calibration.fit(rules)
-        let d = fitted.classes[0].detector
-        let after = calibration.scores(fitted)[.whistle]!
-        #expect(d.siteLower > 0 && d.on > 0.72, "\(d)")
-        #expect(after.f1 == 1 && after.falseAlarmsPerHour == 0, "\(after)")
     }
 }

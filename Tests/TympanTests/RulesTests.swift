@@ -80,9 +80,6 @@ import TympanIO
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_quantile": 1.5}}"#, 5, "classes[0].detector.site_quantile", "must be in 0.5...0.999999"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_warm_up": 30}}"#, 5, "classes[0].detector.site_warm_up", "needs site_quantile"),
         (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_quantile": 0.999, "site_memory": 0}}"#, 5, "classes[0].detector.site_memory", "must be in 1.0...2592000.0"),
-        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_lower": 0.2}}"#, 5, "classes[0].detector.site_lower", "needs site_quantile"),
-        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_quantile": 0.999, "site_lower": 0.6}}"#, 5, "classes[0].detector.site_lower", "must be in 0.0...0.5"),
-        (#"    {"class": "gunshot", "when": [{"feature": "flux_db", "above": 1}], "detector": {"site_quantile": 0.999, "site_margin": -0.1}}"#, 5, "classes[0].detector.site_margin", "must be in 0.0...0.5"),
     ])
     func errors(_ body: String, _ line: Int, _ field: String, _ reason: String) throws {
         let e = error(Self.rules(body))

@@ -4,8 +4,7 @@ import Testing
 
 /// Site adaptation (SiteState): a class whose scores often run high where the
 /// detector listens has its `on` raised to their learned quantile, after the
-/// warm-up, never above the ceiling; with `site_lower`, a class whose site's
-/// loudest moments score well below `on` has it lowered to just above them.
+/// warm-up, never above the ceiling; the rest is untouched.
 @Suite struct SiteStateTests {
     /// One whistle rule (its terms are not read: replay takes the scores as given).
     static func rules(site: String) throws -> Rules {
@@ -54,13 +53,12 @@ import Testing
         let quantile = sorted[Int(0.999 * Double(sorted.count))]  // 0.9: the bursts hold 2 % of the frames
         let learned = Self.learned(Self.scores, rules: rules).learned[0]!
         #expect(abs(learned - quantile) <= 0.002, "\(learned) vs \(quantile)")
-        #expect(abs(SiteState.shift(level: learned, peak: learned, on: 0.8, lower: 0, margin: 0.05) - (learned - 0.8)) < 1e-12)
+        #expect(abs(SiteState.excess(level: learned, on: 0.8) - (learned - 0.8)) < 1e-12)
         // Scores that run at 1.0 raise on to the ceiling, not above it.
         let loud = Self.learned([Double](repeating: 1, count: 10_000), rules: rules).learned[0]!
-        #expect(abs(SiteState.shift(level: loud, peak: loud, on: 0.8, lower: 0.2, margin: 0.05) - (SiteState.ceiling - 0.8)) < 1e-12)
+        #expect(abs(SiteState.excess(level: loud, on: 0.8) - (SiteState.ceiling - 0.8)) < 1e-12)
         // A quiet site (every score below on) excuses nothing; nor does a site heard for less than the warm-up.
-        let quiet = Self.learned([Double](repeating: 0.3, count: 10_000), rules: rules)
-        #expect(SiteState.shift(level: quiet.learned[0]!, peak: quiet.peaks[0]!, on: 0.8, lower: 0, margin: 0.05) == 0)
+        #expect(SiteState.excess(level: Self.learned([Double](repeating: 0.3, count: 10_000), rules: rules).learned[0]!, on: 0.8) == 0)
         #expect(Self.learned([Double](repeating: 1, count: 5_999), rules: rules).learned == [0])
         #expect(Self.learned([Double](repeating: 1, count: 6_000), rules: rules).learned[0]! > 0.99)
         // NaN scores are counted as 0, not trapped on.
@@ -114,14 +112,12 @@ import Testing
         #expect(low.count == 1 && abs(low[0].onsetSeconds - 500) < 0.05, "\(low.map(\.onsetSeconds))")
     }
 
-    @Test("site_quantile, site_warm_up, site_memory, site_lower and site_margin read back from a rewritten rules file")
+    @Test("site_quantile, site_warm_up and site_memory read back from a rewritten rules file")
     func rewriting() throws {
         var settings = DetectorSettings()
         settings.siteQuantile = 0.9995
         settings.siteWarmUp = 120
         settings.siteMemory = 7200
-        settings.siteLower = 0.2
-        settings.siteMargin = 0.1
         let text = try Rules.rewriting(json: Rules.bundledJSON, detectors: [.scream: settings])
         let again = try Rules(json: text, source: "rewritten")
         #expect(again.classes.first { $0.eventClass == .scream }!.detector == settings)
@@ -151,102 +147,28 @@ import Testing
         #expect(plain.classes.isEmpty)
     }
 
-    /// 600 s of a quiet site for a whistle rule: scores of 0.2, a blip of 0.45 for 0.1 s every minute
-    /// (the site's loudest moments), and a whistle scoring `whistle` for 0.5 s at `second` (500 s, or 30 s:
-    /// in the warm-up).
-    static func quiet(whistle: Double, blip: Double = 0.45, at second: Int = 500) throws -> ScoreTrace {
-        let scores: [Double] = (0..<60_000).map { t in
-            if (second * 100..<second * 100 + 50).contains(t) { return whistle }
-            return t % 6_000 < 10 ? blip : 0.2
-        }
-        return try ScoreTrace(classes: [.whistle], frames: scores.flatMap { [$0, -30, 0] })
-    }
-
-    @Test("The learned peak is the scores' 0.99999 quantile (from a sort), to a bin; never below the level; 0 during the warm-up")
-    func peak() throws {
-        let rules = try Self.rules(site: #", "site_quantile": 0.999"#)
-        #expect(SiteState(rules: rules).peaks == [0])
-        // 600 s with 6 frames of 0.7 among 0.2s: 1 in 10,000, above the 0.99999 quantile's one in 100,000.
-        let scores = (0..<60_000).map { $0 % 10_000 == 5 ? 0.7 : 0.2 }
-        let sorted = scores.sorted()
-        let quantile = sorted[Int(SiteState.peakQuantile * Double(sorted.count))]
-        let state = Self.learned(scores, rules: rules)
-        #expect(quantile == 0.7 && abs(state.peaks[0]! - quantile) <= 0.002, "\(state.peaks[0]!) vs \(quantile)")
-        #expect(abs(state.learned[0]! - 0.2) <= 0.002, "the 0.999 quantile does not see them")
-        #expect(Self.learned(Array(scores.prefix(5_999)), rules: rules).peaks == [0])
-        let flat = Self.learned([Double](repeating: 0.5, count: 7_000), rules: rules)
-        #expect(flat.peaks[0]! >= flat.learned[0]!)
-    }
-
-    @Test("shift: a busy site raises on (never past the ceiling); a quiet one lowers it to its peak plus the margin, at most site_lower; neither in the warm-up")
-    func shift() {
-        // Raised: the level's excess over on, whatever site_lower says.
-        #expect(abs(SiteState.shift(level: 0.9, peak: 0.95, on: 0.8, lower: 0.2, margin: 0.05) - 0.1) < 1e-12)
-        // Lowered: on 0.8, peak 0.5 + margin 0.05: the score gains 0.25, capped at site_lower 0.2.
-        #expect(abs(SiteState.shift(level: 0.3, peak: 0.5, on: 0.8, lower: 0.2, margin: 0.05) + 0.2) < 1e-12)
-        #expect(abs(SiteState.shift(level: 0.3, peak: 0.65, on: 0.8, lower: 0.2, margin: 0.05) + 0.1) < 1e-12)
-        // The peak plus the margin above on: nothing to lower.
-        #expect(SiteState.shift(level: 0.3, peak: 0.78, on: 0.8, lower: 0.2, margin: 0.05) == 0)
-        // No site_lower, or in the warm-up (level and peak 0): nothing.
-        #expect(SiteState.shift(level: 0.3, peak: 0.5, on: 0.8, lower: 0, margin: 0.05) == 0)
-        #expect(SiteState.shift(level: 0, peak: 0, on: 0.8, lower: 0.2, margin: 0.05) == 0)
-    }
-
-    @Test("With site_lower, a quiet site hears a whistle that scores under on; not in the warm-up, not where the site's own peaks reach it")
-    func lowered() throws {
-        let site = #", "site_quantile": 0.999, "site_warm_up": 60"#
-        // A whistle at 0.7, under on (0.8): without site_lower never an event.
-        #expect(EventDetector.replay(try Self.quiet(whistle: 0.7), rules: try Self.rules(site: site)).isEmpty)
-        // With site_lower 0.2: on falls to max(0.6, 0.451 + 0.05): the whistle at 500 s is heard, the blips
-        // (0.45) are not; nor is a whistle in the warm-up.
-        let lowering = try Self.rules(site: site + #", "site_lower": 0.2, "site_margin": 0.05"#)
-        let heard = EventDetector.replay(try Self.quiet(whistle: 0.7), rules: lowering)
-        #expect(heard.count == 1 && abs(heard[0].onsetSeconds - 500) < 0.05, "\(heard.map(\.onsetSeconds))")
-        #expect(EventDetector.replay(try Self.quiet(whistle: 0.7, at: 30), rules: lowering).isEmpty)
-        // At most site_lower: a whistle at 0.55 stays under on less 0.2.
-        #expect(EventDetector.replay(try Self.quiet(whistle: 0.55), rules: lowering).isEmpty)
-        // A site whose loudest moments score 0.68 lowers on to 0.731 only: the whistle at 0.7 is not heard.
-        #expect(EventDetector.replay(try Self.quiet(whistle: 0.7, blip: 0.68), rules: lowering).isEmpty)
-        // Replayed from a learned site, a whistle in the first minute is heard too.
-        var state = SiteState(rules: lowering)
-        for t in 0..<60_000 { state.levels[0]!.add(t % 6_000 < 10 ? 0.45 : 0.2) }
-        let warm = EventDetector.replay(try Self.quiet(whistle: 0.7, at: 30), rules: lowering, site: state)
-        #expect(warm.count == 1 && abs(warm[0].onsetSeconds - 30) < 0.05, "\(warm.map(\.onsetSeconds))")
-        // Once the site has made a 0.7 (that whistle, heard), its peak stands there: the next one is not news.
-        let twice = try ScoreTrace(classes: [.whistle], frames: (0..<60_000).map { t -> Double in
-            if (3_000..<3_050).contains(t) || (50_000..<50_050).contains(t) { return 0.7 }
-            return t % 6_000 < 10 ? 0.45 : 0.2
-        }.flatMap { [$0, -30, 0] })
-        #expect(EventDetector.replay(twice, rules: lowering, site: state).map { Int($0.onsetSeconds.rounded()) } == [30])
-    }
-
     @Test("A damaged site state file is refused with its line and field", arguments: [
         ("", "1:", "unexpected end"),
         (#"{"format": "tympan-rules", "version": 1}"#, "format", "expected \"tympan-site\""),
-        (#"{"format": "tympan-site", "version": 1, "frames_per_second": 100, "classes": []}"#, "version", "expected 2 (a file of version 1 has no peaks"),
-        (#"{"format": "tympan-site", "frames_per_second": 100, "classes": []}"#, "version", "missing"),
-        (#"{"format": "tympan-site", "version": 2, "frames_per_second": 100, "clases": []}"#, "clases", "unknown key"),
-        (#"{"format": "tympan-site", "version": 2, "frames_per_second": 100}"#, "classes", "missing"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\n{\"class\": \"whistle\"}]}",
+        (#"{"format": "tympan-site", "version": 2, "frames_per_second": 100, "classes": []}"#, "version", "outside 1.0...1.0"),
+        (#"{"format": "tympan-site", "version": 1, "frames_per_second": 100, "clases": []}"#, "clases", "unknown key"),
+        (#"{"format": "tympan-site", "version": 1, "frames_per_second": 100}"#, "classes", "missing"),
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\n{\"class\": \"whistle\"}]}",
          "2: classes[0].quantile", "missing"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\n\(Self.level("klaxon", "[1, 2]"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\n\(Self.level("klaxon", "[1, 2]"))]}",
          "classes[0].class", "unknown class 'klaxon'"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\n\(Self.level("whistle", "[1, 2]")),\n\(Self.level("whistle", "[1, 2]"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\n\(Self.level("whistle", "[1, 2]")),\n\(Self.level("whistle", "[1, 2]"))]}",
          "3: classes[1].class", "given twice"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[1000, 2]"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[1000, 2]"))]}",
          "classes[0].counts[0]", "1000.0 is outside 0.0...999.0"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 2], [5, 1]"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 2], [5, 1]"))]}",
          "classes[0].counts[1]", "bins must rise"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, -2]"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, -2]"))]}",
          "classes[0].counts[0]", "outside"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5]"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5]"))]}",
          "classes[0].counts[0]", "expected [bin, count]"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 1]", frames: "12.5"))]}",
+        ("{\"format\": \"tympan-site\", \"version\": 1, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 1]", frames: "12.5"))]}",
          "classes[0].frames", "not a whole number"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 1]", peak: ""))]}",
-         "classes[0].peak", "missing"),
-        ("{\"format\": \"tympan-site\", \"version\": 2, \"frames_per_second\": 100, \"classes\": [\(Self.level("whistle", "[5, 1]", peak: #""peak": 1.5, "#))]}",
-         "classes[0].peak", "outside 0.0...1.0"),
     ])
     func damaged(_ text: String, _ field: String, _ reason: String) throws {
         #expect {
@@ -257,7 +179,7 @@ import Testing
         }
     }
 
-    static func level(_ name: String, _ counts: String, frames: String = "100", peak: String = #""peak": 0, "#) -> String {
-        #"{"class": "\#(name)", "quantile": 0.999, "warm_up_frames": 6000, "block_frames": 100, "decay": 0.9, "frames": \#(frames), "total": 3, "level": 0, \#(peak)"counts": [\#(counts)]}"#
+    static func level(_ name: String, _ counts: String, frames: String = "100") -> String {
+        #"{"class": "\#(name)", "quantile": 0.999, "warm_up_frames": 6000, "block_frames": 100, "decay": 0.9, "frames": \#(frames), "total": 3, "level": 0, "counts": [\#(counts)]}"#
     }
 }

@@ -268,7 +268,7 @@ def with_site(rules, site=True):
     without it when site is false (--no-site)."""
     start = start_detectors()
     for c in rules["classes"]:
-        for key in ("site_quantile", "site_warm_up", "site_memory", "site_lower", "site_margin"):
+        for key in ("site_quantile", "site_warm_up", "site_memory"):
             c["detector"].pop(key, None)
             if site and key in start[c["class"]]:
                 c["detector"][key] = start[c["class"]][key]
@@ -332,8 +332,7 @@ def validation_sources(fold, events, backgrounds, turn):
 REAL_CALIBRATION_MIN = 8  # real validation events (mixtures) a class needs to be calibrated on real clips alone
 
 
-def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, folder, penalty, real_only=False,
-               site_lowers=None):
+def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, folder, penalty, real_only=False):
     """`rules` (fitted without `fold` and `validation`) with each class's on, off,
     minimum duration and merge gap chosen by `tympan calibrate` on the pool's
     mixtures of the validation sources' events, the 10 s excerpts of their
@@ -377,8 +376,6 @@ def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, fold
         if any("site_quantile" in c["detector"] for c in rules["classes"]):
             # on is chosen for a detector that adapts: each real clip after its site's recording.
             command += ["--site-map", str(site_map)]
-            if site_lowers is not None:
-                command += ["--site-lower"] + [f"{x:g}" for x in site_lowers]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"loso.py: tympan calibrate failed for fold {fold}:\n{done.stderr}")
@@ -432,7 +429,7 @@ def bundle(args, events, backgrounds, out):
     print(f"loso.py: settings chosen on {', '.join(sorted(validation))}", file=sys.stderr)
     first = fit_rules(validation, pool, synthetic, start_detectors(), args.terms, rng, args.most, args.without)
     chosen = calibrated(first, None, validation, pool, SYNTHETIC_VALIDATION, args.tympan, out / "choose-bundle",
-                        args.penalty, args.calibration == "real", args.site_lower)
+                        args.penalty, args.calibration == "real")
     detectors = {r["class"]: r["detector"] for r in chosen["classes"]}
     rules = fit_rules(set(), pool, synthetic, detectors, args.terms, rng, args.most, args.without)
     sources = sorted({s for _, _, s, _ in events} | {s for _, _, s in backgrounds})
@@ -460,8 +457,6 @@ def main():
                         help="with --choose or --bundle: all (default): every class's settings chosen on the real "
                              "validation clips and the synthetic validation split together; real: a class with enough "
                              "real validation events (REAL_CALIBRATION_MIN) takes those chosen on the real clips alone")
-    parser.add_argument("--site-lower", type=float, nargs="+", metavar="X",
-                        help="the site_lower values tympan calibrate tries (default its own: 0 0.1 0.2 0.3; 0: none)")
     parser.add_argument("--no-site", action="store_true",
                         help="with --fit: detectors without site adaptation (detector.json's site_* keys left out)")
     parser.add_argument("--most", type=int, default=12000, help="with --fit: at most this many positive frames a class")
@@ -529,7 +524,7 @@ def main():
                                       args.without)
                 rules = with_site(rules, not args.no_site)
                 rules = calibrated(rules, package, validation, pool, SYNTHETIC_VALIDATION, args.tympan,
-                                   out / f"choose-{package}", args.penalty, args.calibration == "real", args.site_lower)
+                                   out / f"choose-{package}", args.penalty, args.calibration == "real")
             else:
                 rules = with_site(fit_rules({package}, pool, synthetic, detectors, args.terms, fit_rng, args.most,
                                             args.without), not args.no_site)

@@ -185,8 +185,6 @@ struct TrackingStage {
     /// whether each class is up by its hysteresis (reached on, not below off).
     let suppressors: [[(index: Int, above: Double?)]]
     let hysteresis: [(on: Double, off: Double)]
-    /// How far a quiet site may lower each class's `on` (`siteLower`, `siteMargin`).
-    let lowering: [(lower: Double, margin: Double)]
     var sounding: [Bool]
     var adjusted: [Double]
     /// What the site has taught each class (`SiteState`), and the scores less their excess.
@@ -202,7 +200,6 @@ struct TrackingStage {
             rule.detector.suppressedBy.compactMap { s in order.firstIndex(of: s.eventClass).map { ($0, s.above) } }
         }
         hysteresis = rules.classes.map { ($0.detector.on, $0.detector.off) }
-        lowering = rules.classes.map { ($0.detector.siteLower, $0.detector.siteMargin) }
         sounding = Array(repeating: false, count: rules.classes.count)
         adjusted = Array(repeating: 0, count: rules.classes.count)
         site = SiteState(rules: rules)
@@ -216,9 +213,7 @@ struct TrackingStage {
         for i in trackers.indices {
             shifted[i] = scores[i]
             guard site.levels[i] != nil else { continue }
-            let level = site.levels[i]!
-            shifted[i] -= SiteState.shift(level: level.level, peak: level.peak, on: hysteresis[i].on,
-                                          lower: lowering[i].lower, margin: lowering[i].margin)
+            shifted[i] -= SiteState.excess(level: site.levels[i]!.level, on: hysteresis[i].on)
             site.levels[i]!.add(scores[i])
         }
         for i in trackers.indices {

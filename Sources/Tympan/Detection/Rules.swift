@@ -165,16 +165,10 @@ public struct DetectorSettings: Sendable, Equatable {
     /// `on` (and `off` with it) to that quantile of the last `siteMemory`
     /// seconds, once it has listened `siteWarmUp` seconds; never above
     /// `SiteState.ceiling`. A site whose music or speech often scores like a
-    /// horn or a scream stops raising them; a quiet site keeps `on`, unless
-    /// `siteLower` is set. nil: `on` as written.
+    /// horn or a scream stops raising them; a quiet site keeps `on`. nil: `on` as written.
     public var siteQuantile: Double?
     public var siteWarmUp: Double = 60
     public var siteMemory: Double = 3600
-    /// With site adaptation, how far a quiet site may lower `on` (and `off`
-    /// with it): to the score of the site's loudest moments (its peak,
-    /// `SiteState.peakQuantile`) plus `siteMargin`, by at most this. 0: never.
-    public var siteLower: Double = 0
-    public var siteMargin: Double = 0.05
 }
 
 extension DetectorSettings {
@@ -361,7 +355,7 @@ private struct RuleReader: StrictJSONReader {
     func detectorSettings(_ value: JSONValue, _ field: String) throws(TympanError) -> DetectorSettings {
         let o = try object(value, field, allowed: ["on", "off", "min_duration", "max_duration", "merge_gap", "refractory",
                                                    "onset_feature", "onset_above", "onset_lookback", "onset_within", "hold", "suppressed_by",
-                                                   "site_quantile", "site_warm_up", "site_memory", "site_lower", "site_margin"])
+                                                   "site_quantile", "site_warm_up", "site_memory"])
         var d = DetectorSettings()
         func read(_ key: String, _ range: ClosedRange<Double>) throws(TympanError) -> Double? {
             guard let v = o[key] else { return nil }
@@ -417,13 +411,11 @@ private struct RuleReader: StrictJSONReader {
             }
         }
         d.siteQuantile = try read("site_quantile", 0.5...0.999999)
-        for key in ["site_warm_up", "site_memory", "site_lower", "site_margin"] where o[key] != nil && d.siteQuantile == nil {
+        for key in ["site_warm_up", "site_memory"] where o[key] != nil && d.siteQuantile == nil {
             throw fail(o[key]!, "\(field).\(key)", "needs site_quantile (the share of the site's frames whose score it learns to stay above)")
         }
         d.siteWarmUp = try read("site_warm_up", 0...86_400) ?? d.siteWarmUp
         d.siteMemory = try read("site_memory", 1...2_592_000) ?? d.siteMemory
-        d.siteLower = try read("site_lower", 0...0.5) ?? d.siteLower
-        d.siteMargin = try read("site_margin", 0...0.5) ?? d.siteMargin
         guard d.off <= d.on else { throw fail(value, "\(field).off", "must not be above on (\(d.on))") }
         guard d.minDuration <= d.maxDuration else { throw fail(value, "\(field).min_duration", "must not be above max_duration") }
         return d
@@ -487,7 +479,6 @@ extension DetectorSettings {
         }
         if let siteQuantile {
             members += [("site_quantile", n(siteQuantile)), ("site_warm_up", n(siteWarmUp)), ("site_memory", n(siteMemory))]
-            if siteLower > 0 { members += [("site_lower", n(siteLower)), ("site_margin", n(siteMargin))] }
         }
         return JSONValue(kind: .object(members), line: 0)
     }

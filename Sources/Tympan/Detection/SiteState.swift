@@ -5,19 +5,14 @@ import Darwin
 #endif
 
 /// What a detector has learned of the place it listens: for each class with
-/// a `siteQuantile`, how that class's scores are distributed there, their
-/// `siteQuantile` quantile (its *level*) and their `peakQuantile` quantile (its
-/// *peak*: the score of the site's loudest moments, one frame in 100,000), of
-/// the last `siteMemory` seconds, forgetting older frames exponentially; both 0
-/// during the first `siteWarmUp` seconds. A class's score reaches its trackers
-/// shifted (`shift`): less how far the level stands above the class's `on`
-/// (capped so that `on` never rises above `ceiling`); or, where the peak stays
-/// below `on` by more than the class's `siteMargin`, plus that room, at most
-/// its `siteLower`: a constant-false-alarm-rate threshold, which a busy site
-/// raises and a quiet one lowers. The level and the peak depend on the scores
-/// only, not on `on`: a state learned under some detector settings serves any
-/// others (calibration tries many). Only scores are kept: one histogram of
-/// 1,000 bins a class, never audio.
+/// a `siteQuantile`, how that class's scores are distributed there, and their
+/// `siteQuantile` quantile (its *level*; of the last `siteMemory` seconds,
+/// forgetting older frames exponentially; 0 during the first `siteWarmUp`
+/// seconds). A class's score reaches its trackers less its *excess*: how far
+/// the level stands above the class's `on`, capped so that `on` never rises
+/// above `ceiling`. The level depends on the scores only, not on `on`: a state
+/// learned under some detector settings serves any others (calibration tries
+/// many). Only scores are kept: one histogram of 1,000 bins a class, never audio.
 ///
 /// The state outlives a stream (`EventDetector.finish` keeps it: the next
 /// stream is at the same place), and can be carried to another detector at
@@ -25,9 +20,6 @@ import Darwin
 public struct SiteState: Sendable, Equatable {
     /// `on` never rises above this: the strongest scores always count.
     public static let ceiling = 0.99
-    /// The quantile of a class's scores that is its site's peak: one frame in
-    /// 100,000 (about 17 minutes at 100 frames a second).
-    public static let peakQuantile = 0.99999
     static let bins = 1_000
 
     struct Level: Sendable, Equatable {
@@ -38,9 +30,8 @@ public struct SiteState: Sendable, Equatable {
         var counts: [Double]    // scores in bins of 1/1000, decayed
         var total = 0.0
         var frames = 0
-        /// The learned quantile and peak, as of the last whole block (0 during the warm-up).
+        /// The learned quantile, as of the last whole block (0 during the warm-up).
         var level = 0.0
-        var peak = 0.0
 
         init(_ settings: DetectorSettings, quantile: Double, framesPerSecond: Double) {
             self.quantile = quantile
@@ -52,7 +43,7 @@ public struct SiteState: Sendable, Equatable {
 
         /// A level as saved (`SiteState.json`).
         init(quantile: Double, warmUpFrames: Int, blockFrames: Int, decay: Double, counts: [Double], total: Double,
-             frames: Int, level: Double, peak: Double) {
+             frames: Int, level: Double) {
             self.quantile = quantile
             self.warmUpFrames = warmUpFrames
             self.blockFrames = blockFrames
@@ -61,7 +52,6 @@ public struct SiteState: Sendable, Equatable {
             self.total = total
             self.frames = frames
             self.level = level
-            self.peak = peak
         }
 
         /// Learns one frame's score; the level moves at the end of a block.
@@ -72,23 +62,18 @@ public struct SiteState: Sendable, Equatable {
             frames += 1
             guard frames % blockFrames == 0 else { return }
             if frames >= warmUpFrames {
-                level = edge(of: quantile)
-                peak = Swift.max(level, edge(of: SiteState.peakQuantile))
+                // The first bin whose running count reaches the quantile; its upper edge.
+                let target = quantile * total
+                var running = 0.0, k = 0
+                while k < SiteState.bins - 1 {
+                    running += counts[k]
+                    if running >= target { break }
+                    k += 1
+                }
+                level = Double(k + 1) / Double(SiteState.bins)
             }
             for k in counts.indices { counts[k] *= decay }
             total *= decay
-        }
-
-        /// The upper edge of the first bin whose running count reaches quantile q.
-        private func edge(of q: Double) -> Double {
-            let target = q * total
-            var running = 0.0, k = 0
-            while k < SiteState.bins - 1 {
-                running += counts[k]
-                if running >= target { break }
-                k += 1
-            }
-            return Double(k + 1) / Double(SiteState.bins)
         }
     }
 
@@ -120,20 +105,8 @@ public struct SiteState: Sendable, Equatable {
     /// Each class's learned level (nil for a class that does not adapt; 0 during the warm-up).
     public var learned: [Double?] { levels.map { $0?.level } }
 
-    /// Each class's learned peak (nil for a class that does not adapt; 0 during the warm-up).
-    public var peaks: [Double?] { levels.map { $0?.peak } }
-
-    /// What a class's score loses (positive) or gains (negative) at a site,
-    /// for its `on`, `siteLower` and `siteMargin`: the excess of the level over
-    /// `on` (`on` rises to the level, never past `ceiling`); without one, the
-    /// room between `on` and the peak plus the margin, at most `lower` (`on`
-    /// falls to just above what the site's loudest moments score). Nothing
-    /// during the warm-up.
-    static func shift(level: Double, peak: Double, on: Double, lower: Double, margin: Double) -> Double {
-        let excess = Swift.max(0, Swift.min(level, ceiling) - on)
-        guard excess == 0, lower > 0, peak > 0 else { return excess }
-        return -Swift.min(lower, Swift.max(0, on - (peak + margin)))
-    }
+    /// What a class's score loses at a level, for its `on`.
+    static func excess(level: Double, on: Double) -> Double { Swift.max(0, Swift.min(level, ceiling) - on) }
 
     /// The learned levels of `other` for the classes it shares with this state
     /// under the same settings; the other classes keep theirs. Returns the

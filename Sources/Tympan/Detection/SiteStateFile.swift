@@ -2,13 +2,12 @@
 /// it had learned of its site instead of listening for its warm-up again and
 /// forgetting the last hour. The file holds what the state holds and nothing
 /// else: per adapting class its settings, a histogram of scores (the bins
-/// that are not empty) and the level and peak learned from it. No audio, no times.
-/// (Version 1, before the peak, is refused: a sensor learns its site afresh.)
+/// that are not empty) and the level learned from it. No audio, no times.
 ///
-///     {"format": "tympan-site", "version": 2, "frames_per_second": 100, "about": "...",
+///     {"format": "tympan-site", "version": 1, "frames_per_second": 100, "about": "...",
 ///      "classes": [
 ///       {"class": "gunshot", "quantile": 0.999, "warm_up_frames": 6000, "block_frames": 100,
-///        "decay": 0.97..., "frames": 360000, "total": 98765.4, "level": 0.412, "peak": 0.583, "counts": [[0, 90000.5], ...]},
+///        "decay": 0.97..., "frames": 360000, "total": 98765.4, "level": 0.412, "counts": [[0, 90000.5], ...]},
 ///       ...]}
 ///
 /// Numbers are written as Swift's shortest round-trip decimals: a state read
@@ -26,11 +25,11 @@ extension SiteState {
             lines.append("""
                   {"class": "\(c.label)", "quantile": \(level.quantile), "warm_up_frames": \(level.warmUpFrames), \
                 "block_frames": \(level.blockFrames), "decay": \(level.decay), "frames": \(level.frames), \
-                "total": \(level.total), "level": \(level.level), "peak": \(level.peak), "counts": [\(counts.joined(separator: ", "))]}
+                "total": \(level.total), "level": \(level.level), "counts": [\(counts.joined(separator: ", "))]}
                 """)
         }
         return """
-            {"format": "tympan-site", "version": 2, "frames_per_second": \(framesPerSecond),
+            {"format": "tympan-site", "version": 1, "frames_per_second": \(framesPerSecond),
              "about": "\(Self.about)",
              "classes": [
             \(lines.joined(separator: ",\n"))
@@ -53,9 +52,8 @@ extension SiteState {
         guard let format = top["format"], try reader.string(format, "format") == "tympan-site" else {
             throw reader.fail(top["format"] ?? root, "format", "expected \"tympan-site\"")
         }
-        guard let version = top["version"] else { throw reader.fail(root, "version", "missing") }
-        guard try reader.number(version, "version") == 2 else {
-            throw reader.fail(version, "version", "expected 2 (a file of version 1 has no peaks: the site is learned afresh)")
+        guard let version = top["version"], try reader.number(version, "version", 1...1) == 1 else {
+            throw reader.fail(top["version"] ?? root, "version", "expected 1")
         }
         if let about = top["about"] { _ = try reader.string(about, "about") }
         guard let fps = top["frames_per_second"] else { throw reader.fail(root, "frames_per_second", "missing") }
@@ -64,7 +62,7 @@ extension SiteState {
         var classes = [EventClass](), levels = [Level?]()
         for (i, value) in try reader.array(list, "classes").enumerated() {
             let field = "classes[\(i)]"
-            let keys = ["class", "quantile", "warm_up_frames", "block_frames", "decay", "frames", "total", "level", "peak", "counts"]
+            let keys = ["class", "quantile", "warm_up_frames", "block_frames", "decay", "frames", "total", "level", "counts"]
             let o = try reader.object(value, field, allowed: Set(keys))
             for key in keys where o[key] == nil { throw reader.fail(value, "\(field).\(key)", "missing") }
             let name = try reader.string(o["class"]!, "\(field).class")
@@ -92,8 +90,7 @@ extension SiteState {
                 counts: counts,
                 total: try reader.number(o["total"]!, "\(field).total", 0...Double.greatestFiniteMagnitude),
                 frames: try reader.integer(o["frames"]!, "\(field).frames", 0...(1 << 53)),
-                level: try reader.number(o["level"]!, "\(field).level", 0...1),
-                peak: try reader.number(o["peak"]!, "\(field).peak", 0...1)))
+                level: try reader.number(o["level"]!, "\(field).level", 0...1)))
         }
         self.init(classes: classes, levels: levels, framesPerSecond: framesPerSecond)
     }
