@@ -97,9 +97,10 @@ test-pages: bootstrap
 	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url \
 	TYMPAN_PLATFORM="$$($(SWIFT) build --show-bin-path)/tympan-platform" "$$(scripts/python-env.sh pages)" -m pytest -q Tests/pages
 
-# The scene generator's own tests (reproducible bytes, sane labels, audible events).
+# The scene generator's own tests (reproducible bytes, sane labels, audible events),
+# and the rule tooling's calibration step (scripts/rules/test_loso.py: no fit, no scikit-learn).
 test-fixtures: bootstrap
-	"$$(scripts/python-env.sh)" -m pytest -q fixtures/generate/test_fixtures.py fixtures/real/test_real.py
+	"$$(scripts/python-env.sh)" -m pytest -q fixtures/generate/test_fixtures.py fixtures/real/test_real.py scripts/rules/test_loso.py
 
 # Writes all synthetic splits (only test is committed) and the gallery.
 fixtures: bootstrap
