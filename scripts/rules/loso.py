@@ -52,10 +52,10 @@ synthetic validation split (every class has events there), maximising F1 minus
 --penalty per false alarm per hour. The synthetic split holds nine in ten of
 those events and scores higher than the street; --calibration real gives a class
 with at least REAL_CALIBRATION_MIN real events the settings chosen on the real
-clips alone. It did not pay (same fits, a mixture's site then its package's longest
-recording: macro F1 0.246 and 56.4 false alarms an hour pooled, 0.241 and 68.3 real-only; screams and gunshots gained, whistles
-and crackling lost, as one held-out source a class chooses noisily), so the
-default stays all. So the figure for P comes from a fit that
+clips alone. It did not pay (same fits, a mixture's site then its package's
+longest recording: macro F1 0.246 and 56.4 false alarms an hour pooled, 0.241 and
+68.3 real-only; screams and gunshots gained, whistles and crackling lost, as one
+held-out source a class chooses noisily), so the default stays all. So the figure for P comes from a fit that
 saw neither P nor the material its settings were chosen on. With the same
 --out, a second run reuses the fits and only calibrates again: the table for
 another --penalty is an operating point of the same fits, not a new fit.
