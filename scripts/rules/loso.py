@@ -361,9 +361,7 @@ def calibrated(rules, fold, validation, pool, synthetic_validation, tympan, fold
     real_lines = list(lines)
     scenes, reference = synthetic_validation
     for clip in sorted(scenes.glob("*.flac")):
-        link = folder / clip.name
-        if not link.exists():
-            link.symlink_to(clip)
+        (folder / clip.name).symlink_to(clip.resolve())
     lines += reference.read_text().splitlines()[1:]
     start = folder.parent / f"{folder.name}-start.json"
     start.write_text(json.dumps(rules) + "\n")
