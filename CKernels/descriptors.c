@@ -36,7 +36,7 @@ struct tympan_descriptors {
     double power_scale;       /* 1 / (fft_size * sum(w^2)): one-sided power -> mean square */
     float *a_weight;          /* per bin, linear power gain, one-sided factor folded in */
     float *magnitude;         /* scratch, bin_count */
-    float *sorted;            /* scratch for the median, bin_count */
+    float *sorted;            /* scratch for the median, 2 * bin_count (see select_kth) */
     float *guess;             /* per median (whole spectrum, then each band): the last frame's */
     float *spread;            /* and the factor of the bracket around it (see median_near) */
     float *mel_ln;            /* scratch: ln of each mel band (tympan_ln), mel_band_count */
@@ -129,7 +129,7 @@ tympan_status tympan_descriptors_create(const tympan_descriptors_config *c, tymp
 
     d->a_weight = tympan_alloc_floats(d->bin_count);
     d->magnitude = tympan_alloc_floats(d->bin_count);
-    d->sorted = tympan_alloc_floats(d->bin_count);
+    d->sorted = tympan_alloc_floats(2 * d->bin_count);
     d->guess = tympan_alloc_floats(c->band_count + 1);
     d->spread = tympan_alloc_floats(c->band_count + 1);
     d->mel_ln = tympan_alloc_floats(c->mel_band_count);
@@ -208,37 +208,54 @@ tympan_status tympan_descriptors_count(const tympan_descriptors *d, size_t *coun
  * float (tympan_ln floors it, and NaN, at FLOOR_POWER). */
 static inline float as_power(double x) { return x < 3.4028234e38 ? (float)x : 3.4028234e38f; }
 
-/* The k-th smallest of n finite values (reorders a). Quickselect with a
- * median-of-three pivot and branch-free partitions (the comparisons of
- * spectral values are unpredictable, a branch per value mispredicts half the
- * time): first the values below the pivot to the front, then, behind them,
- * the values equal to it; a k among those is the answer (so that a run of
- * equal values, digital silence, ends the search at once). */
-static float select_kth(float *a, size_t n, size_t k) {
-    size_t lo = 0, hi = n;  /* the answer is in a[lo ..< hi] */
-    while (hi - lo > 1) {
-        float x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+/* The k-th smallest of a[0 ..< n] (finite values; a is overwritten, and so is
+ * spare, of room for n). Quickselect with a median-of-three pivot and
+ * branch-free partitions (the comparisons of spectral values are
+ * unpredictable, a branch per value mispredicts half the time), each from one
+ * buffer into the other: the values below the pivot to the front, the others
+ * to the back. Partitioning in place swapped through the slot the next value
+ * was read from, so each value waited on the store of the one before. Only
+ * when nothing is below the pivot (it is the smallest) are the values equal
+ * to it counted, and a k among those is the answer (so that a run of equal
+ * values, digital silence, ends the search at once). */
+static float select_kth(float *a, float *spare, size_t n, size_t k) {
+    float *from = a, *to = spare;
+    while (n > 1) {
+        float x = from[0], y = from[n / 2], z = from[n - 1];
         float pivot = fmaxf(fminf(x, y), fminf(fmaxf(x, y), z));
-        size_t below = lo;
-        for (size_t j = lo; j < hi; j++) {
-            float v = a[j];
-            a[j] = a[below];
-            a[below] = v;
-            below += v < pivot;
+        size_t below = 0, top = n;  /* to[0 ..< below] below the pivot, to[top ..< n] the rest */
+        for (size_t j = 0; j < n; j++) {
+            float v = from[j];
+            int lower = v < pivot;
+            to[below] = v;
+            to[top - 1] = v;
+            below += (size_t)lower;
+            top -= (size_t)!lower;
         }
-        if (k < below) { hi = below; continue; }
-        size_t equal = below;
-        for (size_t j = below; j < hi; j++) {
-            float v = a[j];
-            a[j] = a[equal];
-            a[equal] = v;
-            equal += v == pivot;
+        float *next = from;
+        from = to;
+        to = next;
+        if (k < below) { n = below; continue; }
+        if (below > 0) { from += below; n -= below; k -= below; continue; }
+        /* Nothing below the pivot: the values equal to it first, the others behind them. */
+        size_t equal = 0;
+        top = n;
+        for (size_t j = 0; j < n; j++) {
+            float v = from[j];
+            int same = v == pivot;
+            to[equal] = v;
+            to[top - 1] = v;
+            equal += (size_t)same;
+            top -= (size_t)!same;
         }
-        if (k < equal) return pivot;
-        if (equal == lo) return pivot; /* nothing below or equal: a NaN pivot (NaN power); no progress */
-        lo = equal;
+        if (k < equal || equal == 0) return pivot; /* equal == 0: a NaN pivot (NaN power); no progress */
+        next = from;
+        from = to + equal;
+        to = next;
+        n -= equal;
+        k -= equal;
     }
-    return a[lo];
+    return from[0];
 }
 
 static inline uint32_t bits_of(float x) {
@@ -247,45 +264,101 @@ static inline uint32_t bits_of(float x) {
     return bits;
 }
 
+/* The k-th smallest of a[0 ..< m], m <= MEDIAN_FEW, without a branch on the
+ * values: the value whose count of smaller ones, and of equal ones, puts rank
+ * k among them. */
+#define MEDIAN_FEW 8
+static float few_kth(const float *a, size_t m, size_t k) {
+    float result = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t smaller = 0, equal = 0;
+        for (size_t j = 0; j < m; j++) {
+            smaller += a[j] < a[i];
+            equal += a[j] == a[i];
+        }
+        result = (smaller <= k && k < smaller + equal) ? a[i] : result;
+    }
+    return result;
+}
+
+/* below[j] = how many of v[0 ..< n] lie below bound[j] (bit patterns of
+ * non-negative floats, which order as the floats do, and as signed integers). */
+#define MEDIAN_CELLS 8
+static void count_below(const float *v, size_t n, const int32_t *bound, size_t *below) {
+    size_t i = 0;
+    for (size_t j = 0; j <= MEDIAN_CELLS; j++) below[j] = 0;
+#if TYMPAN_SIMD
+    v4i counts[MEDIAN_CELLS + 1], bounds[MEDIAN_CELLS + 1];
+    for (size_t j = 0; j <= MEDIAN_CELLS; j++) {
+        counts[j] = v4i_splat(0);
+        bounds[j] = v4i_splat(bound[j]);
+    }
+    for (; i + 4 <= n; i += 4) {
+        v4i x = v4_bits(v4_load(v + i));
+        for (size_t j = 0; j <= MEDIAN_CELLS; j++) counts[j] = v4i_count_below(counts[j], x, bounds[j]);
+    }
+    for (size_t j = 0; j <= MEDIAN_CELLS; j++) below[j] = (size_t)v4i_sum(counts[j]);
+#endif
+    for (; i < n; i++) {
+        int32_t x = (int32_t)bits_of(v[i]);
+        for (size_t j = 0; j <= MEDIAN_CELLS; j++) below[j] += x < bound[j];
+    }
+}
+
 /* The k-th smallest of v[0 ..< n] (power: non-negative; v is not reordered),
- * exactly as select_kth, but mostly from one pass over v: a frame's median is
- * close to the last frame's (*guess), so the pass counts the values below a
- * bracket around it (a factor *spread either side) and gathers those inside;
- * when the k-th smallest is among the gathered, select_kth runs on them alone.
- * Otherwise (an onset, a new tone, the first frame) a second pass gathers the
- * side that holds it. The bracket widens after a miss and narrows while it
- * gathers more than a quarter of the values. Any bracket gives the same answer;
- * only the time differs. Non-negative floats order as their bit patterns do,
- * so the tests are integer ones: one subtraction and compare for the bracket. */
+ * exactly as select_kth, but mostly from two passes over v (scratch: room for
+ * 2 n): a frame's median is close to the last frame's (*guess), so a bracket
+ * around it (a factor *spread either side) is cut into MEDIAN_CELLS cells,
+ * equal in bit pattern (about equal in ratio), and one pass (four lanes)
+ * counts the values below each cell's edge. When the k-th smallest is inside
+ * the bracket, a second pass gathers its cell alone (a few values: with
+ * MEDIAN_FEW or fewer, few_kth picks it without a branch, else select_kth).
+ * Otherwise (an onset, a new tone, the first frame) the second pass gathers
+ * the side of the bracket that holds it. The bracket widens after a miss and
+ * narrows while it holds more than half of the values. Any bracket gives the
+ * same answer; only the time differs. */
 static float median_near(float *scratch, const float *v, size_t n, size_t k, float *guess, float *spread) {
     uint32_t lo = bits_of(*guess / *spread), hi = bits_of(*guess * *spread);
-    uint32_t width = hi - lo;
-    size_t below = 0, inside = 0;
-    for (size_t j = 0; j < n; j++) {
-        uint32_t x = bits_of(v[j]);
-        below += x < lo;
-        scratch[inside] = v[j];
-        inside += x - lo <= width;
-    }
+    uint32_t step = (hi - lo) / MEDIAN_CELLS + 1;
+    int32_t bound[MEDIAN_CELLS + 1];
+    size_t below[MEDIAN_CELLS + 1];
+    for (size_t j = 0; j <= MEDIAN_CELLS; j++) bound[j] = (int32_t)(lo + (uint32_t)j * step);
+    count_below(v, n, bound, below);
     float m;
-    if (below <= k && k < below + inside) {
-        m = select_kth(scratch, inside, k - below);
-        if (inside > n / 4 && *spread > MEDIAN_SPREAD_MIN) *spread = sqrtf(*spread);
+    if (below[0] <= k && k < below[MEDIAN_CELLS]) {
+        size_t cell = 0;
+        for (size_t j = 1; j < MEDIAN_CELLS; j++) cell += k >= below[j];
+        uint32_t first = (uint32_t)bound[cell], width = (uint32_t)bound[cell + 1] - first - 1;
+        size_t count = 0;
+        for (size_t j = 0; j < n; j++) {  /* as integers: no move between register files per value */
+            uint32_t x;
+            memcpy(&x, v + j, sizeof x);
+            memcpy(scratch + count, &x, sizeof x);
+            count += x - first <= width;
+        }
+        k -= below[cell];
+        m = count <= MEDIAN_FEW ? few_kth(scratch, count, k) : select_kth(scratch, scratch + n, count, k);
+        if (below[MEDIAN_CELLS] - below[0] > n / 2 && *spread > MEDIAN_SPREAD_MIN) *spread = sqrtf(*spread);
     } else {
         size_t count = 0;
-        if (k < below) {
+        if (k < below[0]) {
             for (size_t j = 0; j < n; j++) {
-                scratch[count] = v[j];
-                count += bits_of(v[j]) < lo;
+                uint32_t x;
+                memcpy(&x, v + j, sizeof x);
+                memcpy(scratch + count, &x, sizeof x);
+                count += x < lo;
             }
         } else {
+            uint32_t top = (uint32_t)bound[MEDIAN_CELLS];
             for (size_t j = 0; j < n; j++) {
-                scratch[count] = v[j];
-                count += bits_of(v[j]) > hi;
+                uint32_t x;
+                memcpy(&x, v + j, sizeof x);
+                memcpy(scratch + count, &x, sizeof x);
+                count += x >= top;
             }
-            k -= below + inside;
+            k -= below[MEDIAN_CELLS];
         }
-        m = select_kth(scratch, count, k);
+        m = select_kth(scratch, scratch + n, count, k);
         if (*spread < MEDIAN_SPREAD_MAX) *spread *= *spread;
     }
     *guess = m;
@@ -294,6 +367,41 @@ static float median_near(float *scratch, const float *v, size_t n, size_t k, flo
 
 /* Flatness reads magnitudes floored at 1e-5. */
 static inline double floored(float m) { return m > 1e-5f ? (double)m : 1e-5; }
+
+/* Sums over a frame or a spectrum run in LANES independent partial sums,
+ * added pairwise at the end (a fixed order: the same on every processor). */
+#define LANES 4
+static inline double lanes_sum(const double *s) { return (s[0] + s[1]) + (s[2] + s[3]); }
+
+/* The sum of x[i]^2 in double (each square is exact). */
+static double sum_of_squares(const float *x, size_t count) {
+    double s[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= count; i += LANES)
+        for (size_t lane = 0; lane < LANES; lane++) s[lane] += (double)x[i + lane] * x[i + lane];
+    for (; i < count; i++) s[0] += (double)x[i] * x[i];
+    return lanes_sum(s);
+}
+
+/* The first bin at which the running sum of the magnitudes reaches reach (0 if
+ * none does): whole blocks of 8 bins are skipped while the sum after them stays
+ * below it (the block's sum is a short tree, not a chain of 8 adds), then the
+ * block that reaches it is walked bin by bin. */
+static size_t rolloff_bin(const float *m, size_t n, double reach) {
+    double cumulative = 0;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        double block = (((double)m[k] + m[k + 1]) + ((double)m[k + 2] + m[k + 3])) +
+                       (((double)m[k + 4] + m[k + 5]) + ((double)m[k + 6] + m[k + 7]));
+        if (cumulative + block >= reach) break;
+        cumulative += block;
+    }
+    for (; k < n; k++) {
+        cumulative += m[k];
+        if (cumulative >= reach) return k;
+    }
+    return 0;
+}
 
 /* x = 2^e m with m in [1, 2): returns m and adds e to *exponent (x positive and normal). */
 static inline double split_exponent(double x, int64_t *exponent) {
@@ -337,6 +445,42 @@ static double log_of_product(const float *m, size_t count) {
     double sum = 0;
     for (size_t j = 0; j < count; j++) sum += log(floored(m[j]));
     return sum;
+}
+
+/* The strongest of p[first ... last] (the first of equals), in LANES lanes:
+ * a single running maximum is a chain of compares on loaded values that waits
+ * on itself at every bin. Ties between lanes go to the lower bin, as a scan
+ * in bin order would give. */
+static size_t strongest_bin(const float *p, size_t first, size_t last) {
+    size_t count = last - first + 1;
+    if (count < 2 * LANES) {
+        size_t top = first;
+        for (size_t k = first + 1; k <= last; k++) top = p[k] > p[top] ? k : top;
+        return top;
+    }
+    float best[LANES];
+    size_t at[LANES];
+    for (size_t lane = 0; lane < LANES; lane++) {
+        best[lane] = p[first + lane];
+        at[lane] = first + lane;
+    }
+    size_t k = first + LANES;
+    for (; k + LANES <= last + 1; k += LANES)
+        for (size_t lane = 0; lane < LANES; lane++) {
+            float v = p[k + lane];
+            int higher = v > best[lane];
+            best[lane] = higher ? v : best[lane];
+            at[lane] = higher ? k + lane : at[lane];
+        }
+    for (; k <= last; k++) {  /* the tail: bins above every lane's, so only a higher value wins */
+        int higher = p[k] > best[0];
+        best[0] = higher ? p[k] : best[0];
+        at[0] = higher ? k : at[0];
+    }
+    size_t top = 0;
+    for (size_t lane = 1; lane < LANES; lane++)
+        if (best[lane] > best[top] || (best[lane] == best[top] && at[lane] < at[top])) top = lane;
+    return at[top];
 }
 
 /* A local maximum, so that the slope down from lag 0 is not taken for a peak. */
@@ -454,8 +598,7 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     double bin_hz = d->sample_rate / (double)d->fft_size;
 
     /* Time domain: level, crest, zero crossings. */
-    double sum_squares = 0;
-    for (size_t i = 0; i < frame_count; i++) sum_squares += (double)frame[i] * frame[i];
+    double sum_squares = sum_of_squares(frame, frame_count);
     /* Separate loops, so that the compiler can vectorise these two: the
      * largest magnitude as the largest bit pattern without the sign (the
      * samples are finite), and the sign changes. */
@@ -475,36 +618,65 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     out[TYMPAN_DESCRIPTOR_ZCR] = frame_count > 1 ? (float)crossings / (float)(frame_count - 1) : 0.0f;
 
     /* Spectrum: A-weighted level, shape, and what flatness and tonality need
-     * of the inner bins (all but DC and Nyquist), in one pass: each sum still
-     * goes in bin order, and the passes' chains of adds overlap. */
-    double weighted = 0, total = 0, magnitude_sum = 0, weighted_frequency = 0, arithmetic = 0;
+     * of the inner bins (all but DC and Nyquist), in one pass. Every sum runs
+     * in LANES independent partial sums (inner bin k in lane (k - 1) % LANES),
+     * added at the end: a single chain of double adds over the bins waited on
+     * itself at every bin (about four cycles an add), here and in the spread,
+     * the roll-off, the level and each band's sum. DC and Nyquist count once
+     * (one-sided). */
+    const float *a_weight = d->a_weight;
+    float *magnitude = d->magnitude;
+    double weighted[LANES] = {0}, total[LANES] = {0}, magnitudes[LANES] = {0}, moment[LANES] = {0},
+           arithmetic[LANES] = {0};
     float strongest = 0;
-    for (size_t k = 0; k < n; k++) {
-        double p = power[k];
-        weighted += d->a_weight[k] * p;
-        float m = sqrtf(power[k]);
-        d->magnitude[k] = m;
-        magnitude_sum += m;
-        weighted_frequency += m * (double)k * bin_hz;
-        if (k == 0 || k == n - 1) {  /* one-sided: DC and Nyquist count once */
-            total += p;
-            continue;
+    size_t k = 0;
+#if TYMPAN_SIMD
+    /* sqrtf may set errno, which keeps the compiler from vectorising it. */
+    for (; k + 4 <= n; k += 4) v4_store(magnitude + k, v4_sqrt(v4_load(power + k)));
+#endif
+    for (; k < n; k++) magnitude[k] = sqrtf(power[k]);
+    k = 1;
+    for (; k + LANES <= n - 1; k += LANES)
+        for (size_t lane = 0; lane < LANES; lane++) {
+            size_t j = k + lane;
+            double p = power[j], m = magnitude[j];
+            weighted[lane] += (double)a_weight[j] * p;
+            total[lane] += 2.0 * p;
+            magnitudes[lane] += m;
+            moment[lane] += m * (double)j;
+            arithmetic[lane] += floored(magnitude[j]);
+            strongest = power[j] > strongest ? power[j] : strongest;
         }
-        total += 2.0 * p;
-        arithmetic += floored(m);
+    for (; k < n - 1; k++) {
+        double p = power[k], m = magnitude[k];
+        weighted[0] += (double)a_weight[k] * p;
+        total[0] += 2.0 * p;
+        magnitudes[0] += m;
+        moment[0] += m * (double)k;
+        arithmetic[0] += floored(magnitude[k]);
         strongest = power[k] > strongest ? power[k] : strongest;
     }
-    db[DB_LEVEL_A] = as_power(weighted * d->power_scale);
+    size_t last = n - 1;  /* DC and Nyquist, once */
+    double spectrum_total = lanes_sum(total) + (double)power[0] + (double)power[last];
+    double weighted_total = lanes_sum(weighted) + (double)a_weight[0] * power[0] + (double)a_weight[last] * power[last];
+    double magnitude_sum = lanes_sum(magnitudes) + (double)magnitude[0] + (double)magnitude[last];
+    double weighted_frequency = (lanes_sum(moment) + (double)magnitude[last] * (double)last) * bin_hz;
+    double arithmetic_sum = lanes_sum(arithmetic);
+    db[DB_LEVEL_A] = as_power(weighted_total * d->power_scale);
     double centroid = magnitude_sum > 0 ? weighted_frequency / magnitude_sum : 0;
-    double spread = 0, cumulative = 0, rolloff = 0, reach = 0.85 * magnitude_sum;
-    for (size_t k = 0; k < n; k++) {
+    double spreads[LANES] = {0};
+    k = 0;
+    for (; k + LANES <= n; k += LANES)
+        for (size_t lane = 0; lane < LANES; lane++) {
+            double f = (double)(k + lane) * bin_hz - centroid;
+            spreads[lane] += magnitude[k + lane] * f * f;
+        }
+    for (; k < n; k++) {
         double f = (double)k * bin_hz - centroid;
-        spread += d->magnitude[k] * f * f;
+        spreads[0] += magnitude[k] * f * f;
     }
-    for (size_t k = 0; k < n; k++) {
-        cumulative += d->magnitude[k];
-        if (cumulative >= reach) { rolloff = (double)k * bin_hz; break; }
-    }
+    double spread = lanes_sum(spreads);
+    double rolloff = rolloff_bin(magnitude, n, 0.85 * magnitude_sum) * bin_hz;
     out[TYMPAN_DESCRIPTOR_CENTROID] = (float)centroid;
     out[TYMPAN_DESCRIPTOR_BANDWIDTH] = magnitude_sum > 0 ? (float)sqrt(spread / magnitude_sum) : 0.0f;
     out[TYMPAN_DESCRIPTOR_ROLLOFF] = (float)rolloff;
@@ -512,23 +684,31 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
     /* Flatness over the bins between DC and Nyquist. */
     size_t inner = n - 2;
     double log_sum = log_of_product(d->magnitude + 1, inner);
-    out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic / (double)inner));
+    out[TYMPAN_DESCRIPTOR_FLATNESS] = (float)(exp(log_sum / (double)inner) / (arithmetic_sum / (double)inner));
     float median = median_near(d->sorted, power + 1, inner, inner / 2, &d->guess[0], &d->spread[0]);
     db[DB_STRONGEST] = strongest;
     db[DB_MEDIAN] = median;
-    db[DB_TOTAL] = as_power(total);
+    db[DB_TOTAL] = as_power(spectrum_total);
 
     /* Positive flux of the mel bands in dB (the log of every band at once:
      * tympan_ln, four lanes, no calls; log10f per band was 70 aarch64
      * instructions each, a twelfth of the whole front end). */
-    double rise = 0;
+    double rises[LANES] = {0};
     tympan_ln(mel, d->mel_ln, d->mel_band_count, FLOOR_MEL);
-    for (size_t b = 0; b < d->mel_band_count; b++) {
-        float db = DB_PER_NEPER * d->mel_ln[b];
-        if (d->has_previous && db > d->previous_mel_db[b]) rise += db - d->previous_mel_db[b];
+    size_t b = 0;
+    /* Branch-free: whether a band rose is a coin toss on noise. */
+    for (; b + LANES <= d->mel_band_count; b += LANES)
+        for (size_t lane = 0; lane < LANES; lane++) {
+            float db = DB_PER_NEPER * d->mel_ln[b + lane], change = db - d->previous_mel_db[b + lane];
+            rises[lane] += change > 0 ? (double)change : 0.0;
+            d->previous_mel_db[b + lane] = db;
+        }
+    for (; b < d->mel_band_count; b++) {
+        float db = DB_PER_NEPER * d->mel_ln[b], change = db - d->previous_mel_db[b];
+        rises[0] += change > 0 ? (double)change : 0.0;
         d->previous_mel_db[b] = db;
     }
-    out[TYMPAN_DESCRIPTOR_FLUX] = d->has_previous ? (float)(rise / (double)d->mel_band_count) : 0.0f;
+    out[TYMPAN_DESCRIPTOR_FLUX] = d->has_previous ? (float)(lanes_sum(rises) / (double)d->mel_band_count) : 0.0f;
     d->has_previous = 1;
 
     pitch(d, power, &out[TYMPAN_DESCRIPTOR_PITCH], &out[TYMPAN_DESCRIPTOR_HARMONICITY]);
@@ -538,21 +718,18 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
      * by a parabola through the dB of its neighbours). First each band's
      * powers, then every log at once, then the values. */
     for (size_t b = 0; b < d->band_count; b++) {
-        double band = 0;
-        size_t first = d->band_first[b], last = d->band_last[b], top = first;
-        /* One-sided: DC and Nyquist count once, the bins between them twice.
-         * The strongest bin (the first of equals) in the same pass, in bin order. */
-        size_t k = first;
-        if (k == 0) band += power[k++];
-        size_t inner_last = last == n - 1 ? last - 1 : last;
-        for (; k <= inner_last; k++) {
-            band += 2.0 * power[k];
-            top = power[k] > power[top] ? k : top;
-        }
-        if (last == n - 1 && k == last) {
-            band += power[last];
-            top = power[last] > power[top] ? last : top;
-        }
+        size_t first = d->band_first[b], last = d->band_last[b];
+        /* One-sided: DC and Nyquist count once, the bins between them twice. */
+        size_t lo = first == 0 ? 1 : first, hi = last == n - 1 ? last - 1 : last;  /* inner, inclusive */
+        double sums[LANES] = {0}, edges = 0;
+        if (first == 0) edges += power[0];
+        if (last == n - 1 && last > 0) edges += power[last];
+        size_t k = lo;
+        for (; k + LANES <= hi + 1; k += LANES)
+            for (size_t lane = 0; lane < LANES; lane++) sums[lane] += 2.0 * power[k + lane];
+        for (; k <= hi; k++) sums[0] += 2.0 * power[k];
+        double band = lanes_sum(sums) + edges;
+        size_t top = strongest_bin(power, first, last);
         size_t count = last - first + 1;
         float *x = db + DB_FIXED + DB_PER_BAND * b;
         x[DB_BAND_LEVEL] = as_power(band * d->power_scale);
@@ -564,6 +741,6 @@ tympan_status tympan_descriptors_process(tympan_descriptors *d, const float *fra
         x[DB_BAND_RIGHT] = refine ? power[top + 1] : 1.0f;
         d->band_top[b] = top;
     }
-    decibels(d, power, out, total > 0, bin_hz);
+    decibels(d, power, out, spectrum_total > 0, bin_hz);
     return TYMPAN_OK;
 }

@@ -26,6 +26,7 @@ static inline v4f v4_mul(v4f a, v4f b) { return vmulq_f32(a, b); }
 static inline v4f v4_madd(v4f acc, v4f a, v4f b) { return vfmaq_f32(acc, a, b); }
 static inline v4f v4_max(v4f a, v4f b) { return vmaxq_f32(a, b); }
 static inline v4f v4_min(v4f a, v4f b) { return vminq_f32(a, b); }
+static inline v4f v4_sqrt(v4f x) { return vsqrtq_f32(x); }  /* correctly rounded, as sqrtf */
 /* Lane-wise a > b ? x : y; and a < b ? x : y (false, so y, where either is NaN). */
 static inline v4f v4_select_gt(v4f a, v4f b, v4f x, v4f y) { return vbslq_f32(vcgtq_f32(a, b), x, y); }
 static inline v4f v4_select_lt(v4f a, v4f b, v4f x, v4f y) { return vbslq_f32(vcltq_f32(a, b), x, y); }
@@ -35,6 +36,9 @@ static inline v4i v4i_splat(int32_t x) { return vdupq_n_s32(x); }
 static inline v4i v4i_and(v4i a, v4i b) { return vandq_s32(a, b); }
 static inline v4i v4i_or(v4i a, v4i b) { return vorrq_s32(a, b); }
 static inline v4i v4i_sub(v4i a, v4i b) { return vsubq_s32(a, b); }
+/* acc less one in each lane where x < bound (signed): acc counts the x below bound. */
+static inline v4i v4i_count_below(v4i acc, v4i x, v4i bound) { return vsubq_s32(acc, vreinterpretq_s32_u32(vcltq_s32(x, bound))); }
+static inline int32_t v4i_sum(v4i a) { return vaddvq_s32(a); }
 static inline v4i v4i_shift_right(v4i a, int n) { return vreinterpretq_s32_u32(vshlq_u32(vreinterpretq_u32_s32(a), vdupq_n_s32(-n))); }
 static inline v4f v4_from_int(v4i a) { return vcvtq_f32_s32(a); }
 /* acc + w[0..3] p[0] + w[4..7] p[1] + w[8..11] p[2] + w[12..15] p[3], one
@@ -103,6 +107,7 @@ static inline v4f v4_mul(v4f a, v4f b) { return _mm_mul_ps(a, b); }
 static inline v4f v4_madd(v4f acc, v4f a, v4f b) { return _mm_add_ps(acc, _mm_mul_ps(a, b)); }
 static inline v4f v4_max(v4f a, v4f b) { return _mm_max_ps(a, b); }
 static inline v4f v4_min(v4f a, v4f b) { return _mm_min_ps(a, b); }
+static inline v4f v4_sqrt(v4f x) { return _mm_sqrt_ps(x); }  /* correctly rounded, as sqrtf */
 static inline v4f v4_blend(v4f mask, v4f x, v4f y) { return _mm_or_ps(_mm_and_ps(mask, x), _mm_andnot_ps(mask, y)); }
 static inline v4f v4_select_gt(v4f a, v4f b, v4f x, v4f y) { return v4_blend(_mm_cmpgt_ps(a, b), x, y); }
 static inline v4f v4_select_lt(v4f a, v4f b, v4f x, v4f y) { return v4_blend(_mm_cmplt_ps(a, b), x, y); }
@@ -112,6 +117,12 @@ static inline v4i v4i_splat(int32_t x) { return _mm_set1_epi32(x); }
 static inline v4i v4i_and(v4i a, v4i b) { return _mm_and_si128(a, b); }
 static inline v4i v4i_or(v4i a, v4i b) { return _mm_or_si128(a, b); }
 static inline v4i v4i_sub(v4i a, v4i b) { return _mm_sub_epi32(a, b); }
+static inline v4i v4i_count_below(v4i acc, v4i x, v4i bound) { return _mm_sub_epi32(acc, _mm_cmpgt_epi32(bound, x)); }
+static inline int32_t v4i_sum(v4i a) {
+    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, _MM_SHUFFLE(1, 0, 3, 2)));
+    a = _mm_add_epi32(a, _mm_shuffle_epi32(a, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(a);
+}
 static inline v4i v4i_shift_right(v4i a, int n) { return _mm_srli_epi32(a, n); }
 static inline v4f v4_from_int(v4i a) { return _mm_cvtepi32_ps(a); }
 static inline v4f v4_madd4(v4f acc, const float *w, const float *p) {
