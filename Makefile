@@ -184,5 +184,14 @@ reference:
 	$(REFERENCE_VENV)/bin/python fixtures/reference/make_reference.py
 	cd fixtures/reference/sed_eval && ../../../$(REFERENCE_VENV)/bin/python make_sed_eval.py
 
+# Everything `make` creates (what .gitignore lists): build folders (with the
+# Benchmarks package's), every venv, outputs, the regenerated training and
+# validation scenes, the fetched real recordings; and the test PostgreSQL.
 clean:
-	rm -rf .build .build-fuzz .build-asan .build-tsan $(OUT)
+	-@scripts/postgres-test.sh stop
+	rm -rf .build .build-* .build_* .swiftpm Package.resolved Benchmarks/.build Benchmarks/.swiftpm \
+	    Benchmarks/Package.resolved .venv-* Benchmarks/peers/.venv $(OUT) $(OUT_RULES) .pytest_cache \
+	    .schemathesis fixtures/scenes/train fixtures/scenes/train[2-8] fixtures/scenes/validation \
+	    fixtures/scenes/validation[2-4] fixtures/scenes/train*.tsv fixtures/scenes/validation*.tsv \
+	    fixtures/real/audio fixtures/real/cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
