@@ -3,27 +3,6 @@ import Testing
 import Tympan
 import TympanIO
 
-enum AudioFixtures {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("fixtures")
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-
-    /// The 1 kHz, 0.5-amplitude, 0.5 s tone the fixture script wrote.
-    static let tone = (0..<8000).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / 16000)) }
-
-    /// A scratch file with the given bytes, removed after `body`.
-    static func withTemporaryFile<T>(named name: String, bytes: Data, _ body: (String) throws -> T) throws -> T {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tympan-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = directory.appendingPathComponent(name)
-        try bytes.write(to: url)
-        return try body(url.path)
-    }
-}
-
 @Suite struct AudioFileTests {
     @Test("WAV (16-bit) and FLAC read the tone to within 16-bit quantisation",
           arguments: ["audio/tone.wav", "audio/tone.flac"])
@@ -124,51 +103,5 @@ enum AudioFixtures {
                 "\(error)".contains("truncated")
             }
         }
-    }
-}
-
-@Suite struct NumPyArrayTests {
-    @Test("Encode then decode gives the same array; the header is 64-byte aligned")
-    func roundTrip() throws {
-        for shape in [[3, 4], [7], [0, 5]] {
-            let values = (0..<shape.reduce(1, *)).map { Float($0) * 0.25 - 1 }
-            let array = NumPyArray(shape: shape, values: values)
-            let bytes = array.encoded()
-            let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            #expect((10 + headerLength) % 64 == 0)
-            #expect(try NumPyArray(decoding: bytes) == array)
-        }
-    }
-
-    @Test("Not NumPy, truncated data and unsupported dtypes are refused")
-    func refusals() throws {
-        #expect(throws: NumPyArray.DecodingError.notNumPy) { try NumPyArray(decoding: Array("hello world".utf8)) }
-        let bytes = NumPyArray(shape: [2, 2], values: [1, 2, 3, 4]).encoded()
-        #expect(throws: NumPyArray.DecodingError.truncated(expected: 16, found: 12)) {
-            try NumPyArray(decoding: Array(bytes.dropLast(4)))
-        }
-        var int32 = bytes
-        let descr = Array("'<f4'".utf8), replacement = Array("'<i4'".utf8)
-        if let at = (0..<int32.count - 5).first(where: { Array(int32[$0..<$0 + 5]) == descr }) {
-            int32.replaceSubrange(at..<at + 5, with: replacement)
-        }
-        #expect(throws: NumPyArray.DecodingError.self) { try NumPyArray(decoding: int32) }
-    }
-}
-
-/// A stream's read size is bounded (docs/hardening.md): 0, negative or 2^31 is
-/// an error naming it, not a 2 GB buffer or a read of nothing forever.
-@Suite struct StreamBoundsTests {
-    @Test("chunkFrames and chunkBytes outside 1...2^24 are refused, naming the field", arguments: [0, -5, 1 << 31])
-    func chunkSizes(_ size: Int) throws {
-        let path = AudioFixtures.path("audio/tone.wav")
-        #expect(throws: TympanError.invalidConfiguration(field: "chunkFrames", value: "\(size)", reason: "must be 1...16777216")) {
-            _ = try AudioFileStream(path: path, targetRate: 16_000, chunkFrames: size)
-        }
-        #expect(throws: TympanError.invalidConfiguration(field: "chunkBytes", value: "\(size)", reason: "must be 1...16777216")) {
-            _ = try RawPCMStream(descriptor: 0, encoding: .s16le, sampleRate: 16_000, channelCount: 1, targetRate: 16_000,
-                                 chunkBytes: size)
-        }
-        #expect(throws: Never.self) { _ = try AudioFileStream(path: path, targetRate: 16_000, chunkFrames: 1 << 24) }
     }
 }
