@@ -1,4 +1,4 @@
-import CSndFile
+internal import CSndFile
 import Tympan
 
 /// Audio read from a file: mono, 32-bit float, at the file's own sample rate.

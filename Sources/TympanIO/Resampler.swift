@@ -1,4 +1,4 @@
-import CSoxr
+internal import CSoxr
 import Tympan
 
 /// Streaming sample-rate conversion through libsoxr (high quality, one thread,

@@ -1,4 +1,4 @@
-import CSensorSystem
+internal import CSensorSystem
 import Tympan
 import TympanIO
 
