@@ -1,5 +1,6 @@
-/// Every error Tympan throws. Each case carries the offending value, so the
-/// message says what was wrong and with what.
+/// Every error the core (features, rules, detection) throws; reading audio
+/// throws `TympanIOError` (TympanIO). Each case carries the offending value,
+/// so the message says what was wrong and with what.
 public enum TympanError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A configuration field has a value the pipeline cannot use.
     case invalidConfiguration(field: String, value: String, reason: String)
@@ -8,10 +9,6 @@ public enum TympanError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A sample is NaN or infinite. `index` counts from the start of the
     /// buffer passed to the call that threw; nothing of that buffer was consumed.
     case nonFiniteSample(index: Int, value: Float)
-    /// An audio file could not be opened or read.
-    case unreadableAudio(path: String, reason: String)
-    /// Audio has a different sample rate than the pipeline was configured for.
-    case sampleRateMismatch(path: String, found: Int, expected: Int)
     /// A rules file is malformed: the line, the field (a path such as
     /// `classes[2].when[0].feature`) and what is wrong.
     case invalidRules(source: String, line: Int, field: String, reason: String)
@@ -26,10 +23,6 @@ public enum TympanError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no samples: a one-shot feature computation needs at least one sample"
         case let .nonFiniteSample(index, value):
             return "sample \(index) is \(value): samples must be finite (nothing of this buffer was consumed)"
-        case let .unreadableAudio(path, reason):
-            return "cannot read audio '\(path)': \(reason)"
-        case let .sampleRateMismatch(path, found, expected):
-            return "'\(path)' is \(found) Hz but the pipeline is configured for \(expected) Hz"
         case let .invalidRules(source, line, field, reason):
             return "\(source):\(line): \(field.isEmpty ? "" : field + ": ")\(reason)"
         case let .kernel(status, message):

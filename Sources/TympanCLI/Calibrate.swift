@@ -58,7 +58,7 @@ struct Calibrate: ParsableCommand {
     }
 
     func run() throws {
-        let startText = try rules.map { try readTextFile($0) } ?? Rules.bundledJSON
+        let startText = try rules.map { try readTextFile($0, kind: "rules") } ?? Rules.bundledJSON
         let start: Rules
         do { start = try Rules(json: startText, source: rules ?? "bundled rules") } catch { throw ValidationError("\(error)") }
         var sites = try Sites(siteMap, rules: start)  // shared: a site heard for training is not heard again for validation

@@ -76,18 +76,7 @@ struct Detect: ParsableCommand {
     func loadRules() throws -> Rules {
         var configuration = FeatureConfiguration.detection
         configuration.descriptors?.calibration = calibration
-        guard let rules else { return try Rules.bundled(for: configuration) }
-        let text: String
-        do {
-            text = try readTextFile(rules)
-        } catch {
-            throw ValidationError("cannot read rules '\(rules)': \(error)")
-        }
-        do {
-            return try Rules(json: text, source: rules, configuration: configuration)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        return try readRules(rules, configuration: configuration)
     }
 
     func run() throws {
@@ -139,7 +128,7 @@ struct Detect: ParsableCommand {
             emit(events)
             consumed += chunk.count
         }
-        guard consumed > 0 else { throw TympanError.unreadableAudio(path: input, reason: "no audio in it (zero length)") }
+        guard consumed > 0 else { throw TympanIOError.unreadableAudio(path: input, reason: "no audio in it (zero length)") }
         emit(try detector.finish())
     }
 }
@@ -195,19 +184,4 @@ func checkRawFormat(rate: Int, channels: Int) throws {
         throw ValidationError("--rate \(rate) is outside \(rates.lowerBound)...\(rates.upperBound) Hz")
     }
     guard (1...64).contains(channels) else { throw ValidationError("--channels \(channels) is outside 1...64") }
-}
-
-/// A whole text file (a rules file is at most a few MB; 16 MB is refused).
-func readTextFile(_ path: String) throws -> String {
-    guard let file = fopen(path, "rb") else { throw TympanError.unreadableAudio(path: path, reason: String(cString: strerror(errno))) }
-    defer { fclose(file) }
-    var bytes = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, file)
-        if n == 0 { break }
-        bytes.append(contentsOf: buffer[0..<n])
-        if bytes.count > 16 << 20 { throw ValidationError("'\(path)' is larger than 16 MB") }
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -57,12 +57,7 @@ struct Evaluate: ParsableCommand {
         if let estimate {
             estimated = try readLabels(estimate)
         } else if let audio {
-            let loaded: Rules
-            do {
-                loaded = try rules.map { try Rules(json: readTextFile($0), source: $0) } ?? Rules.bundled()
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let loaded = try readRules(rules)
             var sites = try Sites(siteMap, rules: loaded)  // a malformed map stops before any audio is read
             let files = try audioFiles(in: audio)
             guard !files.isEmpty else { throw ValidationError("no audio files in '\(audio)'") }
@@ -180,7 +175,7 @@ extension String {
 
 func readLabels(_ path: String) throws -> [LabelledEvent] {
     let text: String
-    do { text = try readTextFile(path) } catch { throw ValidationError("cannot read '\(path)': \(error)") }
+    text = try readTextFile(path, kind: "labels")
     do { return try Labels.read(text, source: path) } catch { throw ValidationError(error.description) }
 }
 

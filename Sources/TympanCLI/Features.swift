@@ -83,7 +83,7 @@ struct Features: ParsableCommand {
         }
         let clip = try AudioFile.read(file)
         guard clip.sampleRate == configuration.sampleRate else {
-            throw TympanError.sampleRateMismatch(path: file, found: clip.sampleRate, expected: configuration.sampleRate)
+            throw TympanIOError.sampleRateMismatch(path: file, found: clip.sampleRate, expected: configuration.sampleRate)
         }
         let frames = try configuration.features(of: clip.samples)
         let bytes: [UInt8]

@@ -83,9 +83,9 @@ struct Listen: ParsableCommand {
         if let config {
             let text: String
             do {
-                text = try readTextFile(config)
+                text = try readTextFile(config, kind: "configuration")
             } catch {
-                throw ListenError("cannot read the configuration '\(config)': \(error)")
+                throw ListenError("\(error)")
             }
             do {
                 c = try SensorConfiguration(json: text, source: config)

@@ -27,7 +27,7 @@ struct RulesCommand: ParsableCommand {
 
     func run() throws {
         if tables {
-            let compiled = try loadRules(rules)
+            let compiled = try readRules(rules)
             guard let text = try EventDetector.tables(for: compiled) else {
                 printError("these rules are scored in Swift (soft conditions or classes whose terms must all hold): no C tables")
                 throw ExitCode(1)
@@ -41,7 +41,7 @@ struct RulesCommand: ParsableCommand {
             return
         }
         let text: String
-        do { text = try readTextFile(check) } catch { throw ValidationError("cannot read '\(check)': \(error)") }
+        text = try readTextFile(check, kind: "rules")
         do {
             let rules = try Rules(json: text, source: check)
             print("ok: \(rules.classes.count) classes (\(rules.classes.map(\.eventClass.label).joined(separator: ", ")))")
@@ -52,13 +52,6 @@ struct RulesCommand: ParsableCommand {
     }
 }
 
-/// The bundled rules, or those of a file, on the detection front end.
-private func loadRules(_ path: String?) throws -> Rules {
-    guard let path else { return try Rules.bundled() }
-    let text: String
-    do { text = try readTextFile(path) } catch { throw ValidationError("cannot read rules '\(path)': \(error)") }
-    do { return try Rules(json: text, source: path) } catch { throw ValidationError(error.description) }
-}
 
 /// `tympan replay`: the events of a score trace that a detection run from the
 /// C kernels alone wrote (the tables of `tympan rules --tables`).
@@ -80,7 +73,7 @@ struct Replay: ParsableCommand {
     var rules: String?
 
     func run() throws {
-        let rules = try loadRules(rules)
+        let rules = try readRules(rules)
         guard let file = fopen(trace, "rb") else {
             throw ValidationError("cannot read trace '\(trace)': \(String(cString: strerror(errno)))")
         }

@@ -9,7 +9,7 @@ import TympanIO
 /// A site map: clip filename, tab, recording path per line (an optional header).
 func readSiteMap(_ path: String) throws -> [String: String] {
     var map = [String: String]()
-    for (n, line) in try readTextFile(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (n, line) in try readTextFile(path, kind: "site map").split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
         let text = line.hasSuffix("\r") ? line.dropLast() : line
         if text.allSatisfy({ $0 == " " }) || (n == 0 && text.hasPrefix("filename\t")) { continue }
         let fields = text.split(separator: "\t", omittingEmptySubsequences: false)

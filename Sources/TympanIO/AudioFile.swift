@@ -31,10 +31,10 @@ public enum AudioFile {
 
     /// Reads a whole file and mixes it to mono.
     ///
-    /// Throws `TympanError.unreadableAudio` for a missing file, a file that is
+    /// Throws `TympanIOError.unreadableAudio` for a missing file, a file that is
     /// not audio, and a truncated file (one whose header promises more audio
     /// than the file holds), naming the file and what is wrong.
-    public static func read(_ path: String) throws(TympanError) -> AudioClip {
+    public static func read(_ path: String) throws(TympanIOError) -> AudioClip {
         let stream = try AudioFileStream(path: path, targetRate: nil)
         var mono = [Float]()
         // The header's frame count is a claim: a damaged FLAC header may declare

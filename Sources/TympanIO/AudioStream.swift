@@ -19,7 +19,7 @@ let supportedSampleRatesText = "\(supportedSampleRates.lowerBound)...\(supported
 /// memory whatever the length of the input.
 public protocol AudioStream: AnyObject {
     /// The next chunk of mono samples at the target rate; empty at the end.
-    func next() throws(TympanError) -> [Float]
+    func next() throws(TympanIOError) -> [Float]
 }
 
 /// Mixes interleaved frames to mono and resamples to the target rate.
@@ -27,7 +27,7 @@ final class Conditioner {
     let channels: Int
     private let resampler: Resampler?
 
-    init(channels: Int, inputRate: Int, outputRate: Int) throws(TympanError) {
+    init(channels: Int, inputRate: Int, outputRate: Int) throws(TympanIOError) {
         self.channels = channels
         resampler = inputRate == outputRate ? nil : try Resampler(from: inputRate, to: outputRate)
     }
@@ -66,9 +66,9 @@ public final class AudioFileStream: AudioStream {
     private var ended = false
 
     /// `targetRate` nil keeps the file's own rate.
-    public init(path: String, targetRate: Int?, chunkFrames: Int = 16_384) throws(TympanError) {
+    public init(path: String, targetRate: Int?, chunkFrames: Int = 16_384) throws(TympanIOError) {
         guard (1...maximumChunk).contains(chunkFrames) else {
-            throw .invalidConfiguration(field: "chunkFrames", value: "\(chunkFrames)", reason: "must be 1...\(maximumChunk)")
+            throw .invalidSetting(field: "chunkFrames", value: "\(chunkFrames)", reason: "must be 1...\(maximumChunk)")
         }
         var info = SF_INFO()
         guard let file = sf_open(path, Int32(SFM_READ), &info) else {
@@ -103,7 +103,7 @@ public final class AudioFileStream: AudioStream {
 
     deinit { sf_close(file) }
 
-    public func next() throws(TympanError) -> [Float] {
+    public func next() throws(TympanIOError) -> [Float] {
         while !ended {
             let frames = block.count / channelCount
             let got = block.withUnsafeMutableBufferPointer {
@@ -145,15 +145,15 @@ public final class RawPCMStream: AudioStream {
     private var ended = false
 
     public init(descriptor: Int32 = 0, encoding: Encoding, sampleRate: Int, channelCount: Int, targetRate: Int,
-                chunkBytes: Int = 32_768) throws(TympanError) {
+                chunkBytes: Int = 32_768) throws(TympanIOError) {
         guard supportedSampleRates.contains(sampleRate) else {
-            throw .invalidConfiguration(field: "--rate", value: "\(sampleRate)", reason: "must be \(supportedSampleRatesText)")
+            throw .invalidSetting(field: "--rate", value: "\(sampleRate)", reason: "must be \(supportedSampleRatesText)")
         }
         guard (1...64).contains(channelCount) else {
-            throw .invalidConfiguration(field: "--channels", value: "\(channelCount)", reason: "must be 1...64")
+            throw .invalidSetting(field: "--channels", value: "\(channelCount)", reason: "must be 1...64")
         }
         guard (1...maximumChunk).contains(chunkBytes) else {
-            throw .invalidConfiguration(field: "chunkBytes", value: "\(chunkBytes)", reason: "must be 1...\(maximumChunk)")
+            throw .invalidSetting(field: "chunkBytes", value: "\(chunkBytes)", reason: "must be 1...\(maximumChunk)")
         }
         self.descriptor = descriptor
         self.encoding = encoding
@@ -164,7 +164,7 @@ public final class RawPCMStream: AudioStream {
         buffer = [UInt8](repeating: 0, count: max(frameBytes, chunkBytes / frameBytes * frameBytes))
     }
 
-    public func next() throws(TympanError) -> [Float] {
+    public func next() throws(TympanIOError) -> [Float] {
         while let out = try readOnce() {
             if !out.isEmpty { return out }
         }
@@ -174,7 +174,7 @@ public final class RawPCMStream: AudioStream {
     /// One read(2) of what the descriptor has (it blocks only when nothing
     /// is there): the samples it completed, perhaps none yet; nil at the end.
     /// For a caller that waits on the descriptor with poll(2) itself.
-    public func readOnce() throws(TympanError) -> [Float]? {
+    public func readOnce() throws(TympanIOError) -> [Float]? {
         guard !ended else { return nil }
         let frameBytes = encoding.bytesPerSample * channelCount
         let got = buffer.withUnsafeMutableBytes { raw in

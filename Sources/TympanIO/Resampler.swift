@@ -9,9 +9,9 @@ public final class Resampler {
     private let handle: soxr_t
     private var scratch: [Float] = []
 
-    public init(from inputRate: Int, to outputRate: Int) throws(TympanError) {
+    public init(from inputRate: Int, to outputRate: Int) throws(TympanIOError) {
         guard inputRate > 0, outputRate > 0 else {
-            throw .invalidConfiguration(field: "sampleRate", value: "\(inputRate) -> \(outputRate)", reason: "rates must be positive")
+            throw .invalidSetting(field: "sampleRate", value: "\(inputRate) -> \(outputRate)", reason: "rates must be positive")
         }
         var error: soxr_error_t?
         var quality = soxr_quality_spec(UInt(SOXR_HQ), 0)
@@ -19,7 +19,7 @@ public final class Resampler {
         var runtime = soxr_runtime_spec(1)
         guard let handle = soxr_create(Double(inputRate), Double(outputRate), 1, &error, &io, &quality, &runtime),
               error == nil else {
-            throw .invalidConfiguration(field: "sampleRate", value: "\(inputRate) -> \(outputRate)",
+            throw .invalidSetting(field: "sampleRate", value: "\(inputRate) -> \(outputRate)",
                                         reason: error.map { String(cString: $0) } ?? "libsoxr could not be created")
         }
         self.inputRate = inputRate

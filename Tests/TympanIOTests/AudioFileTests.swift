@@ -43,7 +43,7 @@ import TympanIO
         #expect {
             try AudioFile.read("/nonexistent/clip.wav")
         } throws: { error in
-            guard case let .unreadableAudio(path, reason)? = error as? TympanError else { return false }
+            guard case let .unreadableAudio(path, reason)? = error as? TympanIOError else { return false }
             return path == "/nonexistent/clip.wav" && !reason.isEmpty
         }
     }
@@ -54,7 +54,7 @@ import TympanIO
             #expect {
                 try AudioFile.read(path)
             } throws: { error in
-                guard case let .unreadableAudio(reported, reason)? = error as? TympanError else { return false }
+                guard case let .unreadableAudio(reported, reason)? = error as? TympanIOError else { return false }
                 return reported == path && reason.contains("not recognised")
             }
         }
@@ -69,7 +69,7 @@ import TympanIO
             #expect {
                 try AudioFile.read(path)
             } throws: { error in
-                guard case let .unreadableAudio(reported, reason)? = error as? TympanError else { return false }
+                guard case let .unreadableAudio(reported, reason)? = error as? TympanIOError else { return false }
                 return reported == path && (keptBytes < 44 || reason.contains("truncated"))
             }
         }
@@ -79,7 +79,7 @@ import TympanIO
     func truncatedFLAC() throws {
         let whole = try Data(contentsOf: URL(fileURLWithPath: AudioFixtures.path("audio/tone.flac")))
         try AudioFixtures.withTemporaryFile(named: "cut.flac", bytes: whole.prefix(whole.count / 2)) { path in
-            #expect(throws: TympanError.self) { try AudioFile.read(path) }
+            #expect(throws: TympanIOError.self) { try AudioFile.read(path) }
         }
     }
 

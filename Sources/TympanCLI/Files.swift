@@ -1,0 +1,35 @@
+import ArgumentParser
+import Tympan
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A text file the user named, read whole (16 MB at most): an error names the
+/// kind of file (`kind`: "rules", "labels", ...), the path and what went wrong.
+func readTextFile(_ path: String, kind: String) throws -> String {
+    guard let file = fopen(path, "rb") else {
+        throw ValidationError("cannot read \(kind) '\(path)': \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    var bytes = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, file)
+        if n == 0 {
+            if ferror(file) != 0 { throw ValidationError("cannot read \(kind) '\(path)': \(String(cString: strerror(errno)))") }
+            break
+        }
+        bytes.append(contentsOf: buffer[0..<n])
+        if bytes.count > 16 << 20 { throw ValidationError("\(kind) '\(path)' is larger than 16 MB") }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// The rules of a file, or the bundled ones, checked against `configuration`'s
+/// features: how every command loads rules. An error names the file and the line.
+func readRules(_ path: String?, configuration: FeatureConfiguration = .detection) throws -> Rules {
+    guard let path else { return try Rules.bundled(for: configuration) }
+    let text = try readTextFile(path, kind: "rules")
+    do { return try Rules(json: text, source: path, configuration: configuration) } catch { throw ValidationError(error.description) }
+}
