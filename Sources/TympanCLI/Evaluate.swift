@@ -159,36 +159,3 @@ struct Evaluate: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 }
-
-func format3(_ x: Double) -> String {
-    guard x.isFinite else { return "  -  " }
-    let scaled = (x * 1000).rounded()
-    let sign = scaled < 0 ? "-" : ""
-    let a = Int(abs(scaled))
-    let frac = String(a % 1000)
-    return "\(sign)\(a / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
-}
-
-extension String {
-    func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
-}
-
-func readLabels(_ path: String) throws -> [LabelledEvent] {
-    let text: String
-    text = try readTextFile(path, kind: "labels")
-    do { return try Labels.read(text, source: path) } catch { throw ValidationError(error.description) }
-}
-
-/// The audio files of a folder (by extension), sorted.
-func audioFiles(in folder: String) throws -> [String] {
-    guard let dir = opendir(folder) else { throw ValidationError("cannot open '\(folder)': \(String(cString: strerror(errno)))") }
-    defer { closedir(dir) }
-    var names = [String]()
-    let extensions = [".wav", ".flac", ".ogg", ".aiff", ".aif", ".au", ".caf", ".mp3", ".opus"]
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if extensions.contains(where: { name.lowercased().hasSuffix($0) }) { names.append(name) }
-    }
-    return names.sorted()
-}
-

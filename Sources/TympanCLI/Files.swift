@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tympan
+import TympanEvaluation
 
 #if canImport(Glibc)
 import Glibc
@@ -32,4 +33,29 @@ func readRules(_ path: String?, configuration: FeatureConfiguration = .detection
     guard let path else { return try Rules.bundled(for: configuration) }
     let text = try readTextFile(path, kind: "rules")
     do { return try Rules(json: text, source: path, configuration: configuration) } catch { throw ValidationError(error.description) }
+}
+
+/// A DCASE labels file; an error names the file and the line.
+func readLabels(_ path: String) throws -> [LabelledEvent] {
+    let text: String
+    text = try readTextFile(path, kind: "labels")
+    do { return try Labels.read(text, source: path) } catch { throw ValidationError(error.description) }
+}
+
+/// The audio files of a folder (by extension), sorted.
+func audioFiles(in folder: String) throws -> [String] {
+    guard let dir = opendir(folder) else { throw ValidationError("cannot open '\(folder)': \(String(cString: strerror(errno)))") }
+    defer { closedir(dir) }
+    var names = [String]()
+    let extensions = [".wav", ".flac", ".ogg", ".aiff", ".aif", ".au", ".caf", ".mp3", ".opus"]
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if extensions.contains(where: { name.lowercased().hasSuffix($0) }) { names.append(name) }
+    }
+    return names.sorted()
+}
+
+/// The last component of a path.
+func baseName(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
 }

@@ -24,17 +24,9 @@ struct Listen: ParsableCommand {
     @Option(help: "A sensor configuration file (JSON).")
     var config: String?
 
-    @Option(help: "Raw PCM encoding of the input: \(RawPCMStream.Encoding.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var raw: RawPCMStream.Encoding?
+    @OptionGroup var rawInput: RawInputOptions
 
-    @Option(help: "Sample rate of the raw PCM (Hz, 4000...384000).")
-    var rate: Int?
-
-    @Option(help: "Channels of the raw PCM.")
-    var channels: Int = 1
-
-    @Option(help: "Sensor id (config key sensor).")
-    var sensor: String?
+    @OptionGroup var detection: DetectionOptions
 
     @Option(help: "Broker, mqtt://host:port or mqtts://host:port (config key broker).")
     var broker: String?
@@ -44,12 +36,6 @@ struct Listen: ParsableCommand {
 
     @Option(name: .customLong("site-state"), help: "File of what the detector learned of its site (config key site_state; default: site-state in the spool folder).")
     var siteState: String?
-
-    @Option(help: "Rules file (config key rules; default: the bundled rules).")
-    var rules: String?
-
-    @Option(name: .customLong("calibration-db"), help: "dB added to the A-weighted level so that it reads dB SPL (config key calibration_db).")
-    var calibration: Double?
 
     @Option(name: .customLong("health-interval"), help: "Seconds of audio between health reports (config key health_interval; default 60).")
     var healthInterval: Double?
@@ -72,9 +58,6 @@ struct Listen: ParsableCommand {
     @Flag(help: "Also print each record as a JSON line on standard output.")
     var stdout = false
 
-    @Option(name: .customLong("start-time"), help: "UTC time of the first sample, e.g. 2026-11-30T12:00:00Z (default: when it arrives).")
-    var startTime: String?
-
     @Option(help: "At the end, seconds to wait for the broker to take the spooled events.")
     var drain: Double = 5
 
@@ -93,7 +76,7 @@ struct Listen: ParsableCommand {
                 throw ListenError(error.description)
             }
         }
-        if let sensor { c.sensor = sensor }
+        if let sensor = detection.sensor { c.sensor = sensor }
         if let broker {
             guard let address = BrokerAddress(broker) else {
                 throw ValidationError("--broker '\(broker)' is not mqtt://host:port or mqtts://host:port")
@@ -102,13 +85,8 @@ struct Listen: ParsableCommand {
         }
         if let spool { c.spool = spool }
         if let siteState { c.siteState = siteState }
-        if let rules { c.rules = rules }
-        if let calibration {
-            guard (-200...200).contains(calibration) else {
-                throw ValidationError("--calibration-db \(calibration) is outside -200...200 dB")
-            }
-            c.calibration = calibration
-        }
+        if let rules = detection.rules { c.rules = rules }
+        if let calibration = detection.calibration { c.calibration = calibration }
         if let healthInterval {
             guard (1...86_400).contains(healthInterval) else {
                 throw ValidationError("--health-interval \(healthInterval) is outside 1...86400 s")
@@ -125,23 +103,15 @@ struct Listen: ParsableCommand {
 
     func options() throws -> Listener.Options {
         let source: ListenInput
-        if let raw {
-            guard let rate else { throw ValidationError("--raw needs --rate") }
-            try checkRawFormat(rate: rate, channels: channels)
-            source = .raw(path: input == "-" ? nil : input, encoding: raw, rate: rate, channels: channels)
+        try rawInput.check([input])
+        if let raw = rawInput.raw, let rate = rawInput.rate {
+            source = .raw(path: input == "-" ? nil : input, encoding: raw, rate: rate, channels: rawInput.channels)
         } else {
-            guard input != "-" else { throw ValidationError("reading '-' needs --raw (s16le or f32le) and --rate") }
-            guard rate == nil else { throw ValidationError("--rate describes raw PCM; add --raw") }
             source = .file(path: input)
         }
         var o = Listener.Options(configuration: try settings(), input: source)
         o.stdout = stdout
-        if let startTime {
-            guard let t = parseUTC(startTime) else {
-                throw ValidationError("--start-time '\(startTime)' is not a UTC time like 2026-11-30T12:00:00Z")
-            }
-            o.startTime = t
-        }
+        if let start = detection.start { o.startTime = start }
         guard (0...3_600).contains(drain) else { throw ValidationError("--drain \(drain) is outside 0...3600 s") }
         o.drain = drain
         return o

@@ -92,6 +92,29 @@ extension CLI {
         let strip = { (d: Data) in CLI.text(d).split(separator: "\n").map { $0.split(separator: "\t").dropFirst().joined(separator: "\t") } }
         #expect(!strip(fromFile.stdout).isEmpty)
         #expect(strip(fromPipe.stdout) == strip(fromFile.stdout))
+        // --raw means the same as in `listen`: a raw PCM file reads as standard input does.
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let raw = folder.appendingPathComponent("clip.s16")
+        try bytes.write(to: raw)
+        let fromRawFile = try CLI.run(["detect", "--format", "tsv", "--raw", "s16le", "--rate", "16000", raw.path])
+        #expect(fromRawFile.status == 0, "\(fromRawFile.stderr)")
+        #expect(strip(fromRawFile.stdout) == strip(fromFile.stdout))
+    }
+
+    @Test("--calibration-db (the name listen has) and detect's earlier --calibration raise level_db alike")
+    func calibrationNames() throws {
+        let file = scenes[0]
+        let plain = try CLI.run(["detect", file]), named = try CLI.run(["detect", "--calibration-db", "94", file])
+        let earlier = try CLI.run(["detect", "--calibration", "94", file])
+        let levels = { (r: CLI.Result) in
+            CLI.text(r.stdout).split(separator: "\n").map { line -> Double in
+                let object = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return object["level_db"] as! Double
+            }
+        }
+        #expect(!levels(plain).isEmpty && levels(named) == levels(earlier))
+        #expect(zip(levels(plain), levels(named)).allSatisfy { abs($1 - $0 - 94) < 0.11 }, "\(levels(plain)) \(levels(named))")
     }
 
     @Test("f32le with a NaN: a clear error naming the sample, exit status 1")
@@ -160,7 +183,9 @@ extension CLI {
     @Test("Options that do not fit: clear messages, nonzero status", arguments: [
         (["-"], "--raw"),
         (["--raw", "s24le", "--rate", "16000", "-"], "s24le"),
-        (["--raw", "s16le", "x.wav"], "add '-'"),
+        (["--raw", "s16le", "x.wav"], "--raw needs --rate"),
+        (["--rate", "16000", "x.wav"], "--rate describes raw PCM; add --raw"),
+        (["--calibration", "1", "--calibration-db", "1", "x.wav"], "--calibration is the earlier name of --calibration-db"),
         (["--start-time", "yesterday", "x.wav"], "--start-time"),
         // A rate of 1 Hz made a resampling ratio of 16,000: minutes on 40 kB (issue 18).
         (["--raw", "s16le", "--rate", "1", "-"], "--rate 1 is outside 4000...384000 Hz"),
