@@ -69,14 +69,14 @@ import Tympan
         while offset < audio.count {
             let chunk = Array(audio[offset..<min(offset + size, audio.count)])
             let expected = try a.append(chunk)
-            try chunk.withUnsafeBufferPointer { try b.append($0, into: &buffer) }
+            try b.append(chunk, into: &buffer)
             #expect(buffer == expected, "chunk at \(offset)")
             offset += size
         }
         var bad = [Float](repeating: 0.1, count: 320)
         bad[5] = .nan
         #expect {
-            try bad.withUnsafeBufferPointer { try b.append($0, into: &buffer) }
+            try b.append(bad, into: &buffer)
         } throws: { error in
             guard case let TympanError.nonFiniteSample(index, value)? = error as? TympanError else { return false }
             return index == 5 && value.isNaN

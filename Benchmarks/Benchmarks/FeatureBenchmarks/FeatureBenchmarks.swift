@@ -54,14 +54,12 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(metrics: [.mallocCountTotal, .wallClock],
                                    thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p90: 0, .p100: 0])])) { benchmark in
         let extractor = try FeatureExtractor(configuration: .librosa)
-        let chunk = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1600)
-        defer { chunk.deallocate() }
-        _ = chunk.initialize(from: tenSeconds[0..<1600])
+        let chunk = Array(tenSeconds[0..<1600])
         var frames = FeatureFrames(featureCount: extractor.featureCount)
-        for _ in 0..<2 { try extractor.append(UnsafeBufferPointer(chunk), into: &frames) }  // the first chunk has a frame fewer
+        for _ in 0..<2 { try extractor.append(chunk, into: &frames) }  // the first chunk has a frame fewer
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            try extractor.append(UnsafeBufferPointer(chunk), into: &frames)
+            try extractor.append(chunk, into: &frames)
             blackHole(frames.frameCount)
         }
     }
@@ -72,14 +70,12 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(metrics: [.mallocCountTotal, .wallClock],
                                    thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p90: 0, .p100: 0])])) { benchmark in
         let detector = try EventDetector()
-        let chunk = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1600)
-        defer { chunk.deallocate() }
-        _ = chunk.initialize(from: tenSeconds[0..<1600])
+        let chunk = Array(tenSeconds[0..<1600])
         // Past the classifier's look-ahead and the background's warm-up, so that every chunk is alike.
-        for _ in 0..<100 { blackHole(try detector.append(UnsafeBufferPointer(chunk))) }
+        for _ in 0..<100 { blackHole(try detector.append(chunk)) }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            blackHole(try detector.append(UnsafeBufferPointer(chunk)))
+            blackHole(try detector.append(chunk))
         }
     }
 

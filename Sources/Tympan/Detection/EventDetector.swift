@@ -42,15 +42,15 @@ public final class EventDetector {
         try self.init(rules: Rules.bundled())
     }
 
+    /// In a steady stream nothing is allocated while no event closes: the
+    /// frames go into one reused buffer, the scores into another.
     public func append(_ samples: [Float]) throws(TympanError) -> [SoundEvent] {
         do {
             return try samples.withUnsafeBufferPointer { buffer throws(TympanError) in try append(buffer) }
         }
     }
 
-    /// In a steady stream nothing is allocated while no event closes: the
-    /// frames go into one reused buffer, the scores into another.
-    public func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> [SoundEvent] {
+    func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> [SoundEvent] {
         try extractor.append(samples, into: &frames)
         return consume(frames)
     }

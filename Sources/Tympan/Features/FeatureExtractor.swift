@@ -31,7 +31,7 @@ public final class FeatureExtractor {
         }
     }
 
-    public func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> FeatureFrames {
+    func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> FeatureFrames {
         let frames = stream.framesFor(sampleCount: samples.count)
         var output = [Float](repeating: 0, count: frames * featureCount)
         let written = try output.withUnsafeMutableBufferPointer { out throws(TympanError) in
@@ -48,7 +48,13 @@ public final class FeatureExtractor {
     /// replacing what it held and reusing its storage: in a steady stream
     /// (chunks of one size) nothing is allocated after the first call. The
     /// frames are those `append(_:)` would return.
-    public func append(_ samples: UnsafeBufferPointer<Float>, into frames: inout FeatureFrames) throws(TympanError) {
+    public func append(_ samples: [Float], into frames: inout FeatureFrames) throws(TympanError) {
+        do {
+            try samples.withUnsafeBufferPointer { buffer throws(TympanError) in try append(buffer, into: &frames) }
+        }
+    }
+
+    func append(_ samples: UnsafeBufferPointer<Float>, into frames: inout FeatureFrames) throws(TympanError) {
         precondition(frames.featureCount == featureCount, "frames of \(frames.featureCount) features, the extractor makes \(featureCount)")
         let count = stream.framesFor(sampleCount: samples.count)
         frames.reuse(first: nextFrame, frames: count)
