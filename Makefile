@@ -190,7 +190,7 @@ reference:
 clean:
 	-@scripts/postgres-test.sh stop
 	rm -rf .build .build-* .build_* .swiftpm Package.resolved Benchmarks/.build Benchmarks/.swiftpm \
-	    Benchmarks/Package.resolved .venv-* Benchmarks/peers/.venv $(OUT) $(OUT_RULES) .pytest_cache \
+	    Benchmarks/Package.resolved .venv-* Benchmarks/peers/.venv $(OUT) $(OUT_RULES) .pytest_cache .hypothesis \
 	    .schemathesis fixtures/scenes/train fixtures/scenes/train[2-8] fixtures/scenes/validation \
 	    fixtures/scenes/validation[2-4] fixtures/scenes/train*.tsv fixtures/scenes/validation*.tsv \
 	    fixtures/real/audio fixtures/real/cache
