@@ -214,7 +214,7 @@ public final class EventStore: Sendable {
             var inserted = Set<String>()
             if !events.isEmpty {
                 let sensors = Array(Set(events.map(\.sensor))).sorted()
-                try await db.query("INSERT INTO sensors (id) VALUES \(Self.rows(sensors.count, 1)) ON CONFLICT (id) DO NOTHING",
+                _ = try await db.query("INSERT INTO sensors (id) VALUES \(Self.rows(sensors.count, 1)) ON CONFLICT (id) DO NOTHING",
                                    sensors.map(\.sqlValue))
                 let values = events.flatMap { e -> [SQLValue] in
                     [e.id.sqlValue, e.sensor.sqlValue, e.timeMs.sqlValue, e.onset.sqlValue, e.offset.sqlValue,

@@ -147,7 +147,7 @@ final class MQTTSubscriber: @unchecked Sendable {
                 lastSent = monotonicSeconds()
             case .closed(let why):
                 return why
-            case .packet(let type, let flags, let body, let size):
+            case .packet(let type, _, let body, _):
                 lastReceived = monotonicSeconds()
                 switch type {
                 case 3:  // PUBLISH, and those that came with it: taken together, then acknowledged
