@@ -45,12 +45,6 @@ public final class EventDetector {
     /// In a steady stream nothing is allocated while no event closes: the
     /// frames go into one reused buffer, the scores into another.
     public func append(_ samples: [Float]) throws(TympanError) -> [SoundEvent] {
-        do {
-            return try samples.withUnsafeBufferPointer { buffer throws(TympanError) in try append(buffer) }
-        }
-    }
-
-    func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> [SoundEvent] {
         try extractor.append(samples, into: &frames)
         return consume(frames)
     }

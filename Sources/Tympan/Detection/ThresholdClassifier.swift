@@ -195,9 +195,7 @@ struct ThresholdClassifier {
     /// Adds the next frame; returns the index of the frame now scored and its
     /// scores (in the order of the rules' classes), or nil while the delay fills.
     mutating func push(_ frame: ArraySlice<Float>) -> (frame: Int, scores: [Double])? {
-        let e = frame.withUnsafeBufferPointer { frame in
-            next.withUnsafeMutableBufferPointer { aggregates.push(frame, into: $0) }
-        }
+        let e = aggregates.push(frame, into: &next)
         guard let e else { return nil }
         return (e, evaluate())
     }
@@ -205,7 +203,7 @@ struct ThresholdClassifier {
     /// Scores the frames still waiting for frames that will not come.
     mutating func flush() -> [(frame: Int, scores: [Double])] {
         var scored = [(frame: Int, scores: [Double])]()
-        while let e = next.withUnsafeMutableBufferPointer({ aggregates.flush(into: $0) }) {
+        while let e = aggregates.flush(into: &next) {
             scored.append((e, evaluate()))
         }
         return scored
@@ -219,9 +217,7 @@ struct ThresholdClassifier {
         classScores = []  // `out` is the only reference while it is written: no copy
         defer { classScores = out }
         if let scorer {
-            let open = next.withUnsafeBufferPointer { values in
-                out.withUnsafeMutableBufferPointer { scorer.score(values, into: $0) }
-            }
+            let open = scorer.score(next, into: &out)
             if open { swap(&values, &next) }
             return out
         }

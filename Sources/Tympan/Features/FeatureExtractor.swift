@@ -24,23 +24,8 @@ public final class FeatureExtractor {
 
     /// Pushes samples (mono, at `configuration.sampleRate`, nominally in [-1, 1]).
     public func append(_ samples: [Float]) throws(TympanError) -> FeatureFrames {
-        do {
-            return try samples.withUnsafeBufferPointer { buffer throws(TympanError) in
-                try append(buffer)
-            }
-        }
-    }
-
-    func append(_ samples: UnsafeBufferPointer<Float>) throws(TympanError) -> FeatureFrames {
-        let frames = stream.framesFor(sampleCount: samples.count)
-        var output = [Float](repeating: 0, count: frames * featureCount)
-        let written = try output.withUnsafeMutableBufferPointer { out throws(TympanError) in
-            try stream.push(samples, into: out)
-        }
-        guard let written else {
-            let index = samples.firstIndex { !$0.isFinite } ?? 0
-            throw .nonFiniteSample(index: index, value: samples[index])
-        }
+        var output = [Float](repeating: 0, count: stream.framesFor(sampleCount: samples.count) * featureCount)
+        guard let written = try stream.push(samples, into: &output) else { throw Self.nonFinite(samples) }
         return emit(output, written)
     }
 
@@ -49,24 +34,19 @@ public final class FeatureExtractor {
     /// (chunks of one size) nothing is allocated after the first call. The
     /// frames are those `append(_:)` would return.
     public func append(_ samples: [Float], into frames: inout FeatureFrames) throws(TympanError) {
-        do {
-            try samples.withUnsafeBufferPointer { buffer throws(TympanError) in try append(buffer, into: &frames) }
-        }
-    }
-
-    func append(_ samples: UnsafeBufferPointer<Float>, into frames: inout FeatureFrames) throws(TympanError) {
         precondition(frames.featureCount == featureCount, "frames of \(frames.featureCount) features, the extractor makes \(featureCount)")
         let count = stream.framesFor(sampleCount: samples.count)
         frames.reuse(first: nextFrame, frames: count)
-        let written = try frames.withValues { values throws(TympanError) in
-            try values.withUnsafeMutableBufferPointer { out throws(TympanError) in try stream.push(samples, into: out) }
-        }
-        guard let written else {
-            let index = samples.firstIndex { !$0.isFinite } ?? 0
-            throw .nonFiniteSample(index: index, value: samples[index])
-        }
+        let written = try frames.withValues { values throws(TympanError) in try stream.push(samples, into: &values) }
+        guard let written else { throw Self.nonFinite(samples) }
         precondition(written == count, "frame count changed during a call")
         nextFrame += written
+    }
+
+    /// The error for a buffer the stream refused: its first sample that is not finite.
+    private static func nonFinite(_ samples: [Float]) -> TympanError {
+        let index = samples.firstIndex { !$0.isFinite } ?? 0
+        return .nonFiniteSample(index: index, value: samples[index])
     }
 
     /// Ends the stream: pads centred frames past the end, returns the last
@@ -74,9 +54,7 @@ public final class FeatureExtractor {
     /// A stream that received no samples produces no frames.
     public func finish() throws(TympanError) -> FeatureFrames {
         var output = [Float](repeating: 0, count: stream.framesAtFinish() * featureCount)
-        let written = try output.withUnsafeMutableBufferPointer { out throws(TympanError) in
-            try stream.finish(into: out)
-        }
+        let written = try stream.finish(into: &output)
         let frames = emit(output, written)
         nextFrame = 0
         return frames

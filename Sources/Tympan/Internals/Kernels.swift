@@ -149,22 +149,26 @@ enum Kernels {
             return frames
         }
 
-        /// Pushes samples and writes ready rows at `output`. Returns rows written,
-        /// or nil when a sample is not finite (nothing consumed).
-        func push(_ samples: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>)
-            throws(TympanError) -> Int?
-        {
+        /// Pushes samples and writes ready rows into `output` (from its start).
+        /// Returns rows written, or nil when a sample is not finite (nothing consumed).
+        func push(_ samples: [Float], into output: inout [Float]) throws(TympanError) -> Int? {
             var written = 0
-            let status = tympan_stream_push(handle, samples.baseAddress, samples.count,
-                                            output.baseAddress, output.count, &written)
+            let status = samples.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    tympan_stream_push(handle, input.baseAddress, input.count, out.baseAddress, out.count, &written)
+                }
+            }
             if status == TYMPAN_ENONFINITE { return nil }
             try Kernels.check(status)
             return written
         }
 
-        func finish(into output: UnsafeMutableBufferPointer<Float>) throws(TympanError) -> Int {
+        func finish(into output: inout [Float]) throws(TympanError) -> Int {
             var written = 0
-            try Kernels.check(tympan_stream_finish(handle, output.baseAddress, output.count, &written))
+            let status = output.withUnsafeMutableBufferPointer { out in
+                tympan_stream_finish(handle, out.baseAddress, out.count, &written)
+            }
+            try Kernels.check(status)
             return written
         }
 
@@ -228,18 +232,23 @@ enum Kernels {
         deinit { tympan_aggregates_destroy(handle) }
 
         /// Adds a frame; the index of the frame whose aggregates are now in `values`, or nil.
-        func push(_ frame: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<Double>) -> Int? {
+        func push(_ frame: ArraySlice<Float>, into values: inout [Double]) -> Int? {
             var computed = -1
-            let status = tympan_aggregates_push(handle, frame.baseAddress, frame.count, values.baseAddress,
-                                                values.count, &computed)
+            let status = frame.withUnsafeBufferPointer { frame in
+                values.withUnsafeMutableBufferPointer { values in
+                    tympan_aggregates_push(handle, frame.baseAddress, frame.count, values.baseAddress, values.count, &computed)
+                }
+            }
             precondition(status == TYMPAN_OK, "tympan_aggregates_push: the classifier sized its buffers wrong")
             return computed >= 0 ? computed : nil
         }
 
         /// The next frame still waiting at the end of a stream, or nil.
-        func flush(into values: UnsafeMutableBufferPointer<Double>) -> Int? {
+        func flush(into values: inout [Double]) -> Int? {
             var computed = -1
-            let status = tympan_aggregates_flush(handle, values.baseAddress, values.count, &computed)
+            let status = values.withUnsafeMutableBufferPointer { values in
+                tympan_aggregates_flush(handle, values.baseAddress, values.count, &computed)
+            }
             precondition(status == TYMPAN_OK, "tympan_aggregates_flush: the classifier sized its buffers wrong")
             return computed >= 0 ? computed : nil
         }
@@ -304,12 +313,13 @@ enum Kernels {
         deinit { tympan_scorer_destroy(handle) }
 
         /// The class scores of one frame's values; false when the gate closed (every score 0).
-        func score(_ values: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>,
-                   scalar: Bool = false) -> Bool {
+        func score(_ values: [Double], into scores: inout [Double]) -> Bool {
             var gated: Int32 = 0
-            let status = scalar
-                ? tympan_scorer_process_scalar(handle, values.baseAddress, values.count, scores.baseAddress, scores.count, &gated)
-                : tympan_scorer_process(handle, values.baseAddress, values.count, scores.baseAddress, scores.count, &gated)
+            let status = values.withUnsafeBufferPointer { values in
+                scores.withUnsafeMutableBufferPointer { scores in
+                    tympan_scorer_process(handle, values.baseAddress, values.count, scores.baseAddress, scores.count, &gated)
+                }
+            }
             precondition(status == TYMPAN_OK, "tympan_scorer_process: the classifier sized its buffers wrong")
             return gated == 0
         }
