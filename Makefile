@@ -100,7 +100,8 @@ test-pages: bootstrap
 # The scene generator's own tests (reproducible bytes, sane labels, audible events),
 # and the rule tooling's calibration step (scripts/rules/test_loso.py: no fit, no scikit-learn).
 test-fixtures: bootstrap
-	"$$(scripts/python-env.sh)" -m pytest -q fixtures/generate/test_fixtures.py fixtures/real/test_real.py scripts/rules/test_loso.py
+	$(SWIFT) build --product tympan
+	TYMPAN="$$($(SWIFT) build --show-bin-path)/tympan" "$$(scripts/python-env.sh)" -m pytest -q fixtures/generate/test_fixtures.py fixtures/real/test_real.py scripts/rules/test_loso.py scripts/rules/test_common.py
 
 # Writes all synthetic splits (only test is committed) and the gallery.
 fixtures: bootstrap

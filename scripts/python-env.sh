@@ -2,7 +2,7 @@
 # Makes (once) a Python environment with pinned packages and prints its python.
 #   scripts/python-env.sh          the fixture generator and its tests: .venv-fixtures,
 #                                  fixtures/generate/requirements.txt
-#   scripts/python-env.sh rules    the rule tooling (boost.py, loso.py --fit, score.py):
+#   scripts/python-env.sh rules    the rule tooling (loso.py --fit, lovo.py, boost.py):
 #                                  .venv-rules, scripts/rules/requirements.txt
 #   scripts/python-env.sh pages    the platform's page tests (Selenium): .venv-pages,
 #                                  Tests/pages/requirements.txt

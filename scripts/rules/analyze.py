@@ -16,38 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-HOP, SR = 160, 16000
-
-
-def load(split, tympan):
-    cache = Path(f"/tmp/tympan-features-{split}.npz")
-    names = subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
-                           capture_output=True, text=True).stdout.split()
-    if cache.exists():
-        data = np.load(cache, allow_pickle=True)
-        return names, data["features"].item(), data["labels"].item()
-    labels = {}
-    for line in (ROOT / f"fixtures/scenes/{split}.tsv").read_text().splitlines()[1:]:
-        f, a, b, c = line.split("\t")
-        labels.setdefault(f, []).append((float(a), float(b), c))
-    features = {}
-    for path in sorted((ROOT / f"fixtures/scenes/{split}").glob("*.flac")):
-        out = subprocess.run([tympan, "features", str(path), "--preset", "detection", "--format", "npy"],
-                             check=True, capture_output=True).stdout
-        import io
-        features[path.name] = np.load(io.BytesIO(out))
-        labels.setdefault(path.name, [])
-    np.savez(cache, features=features, labels=labels)
-    return names, features, labels
-
-
-def frame_classes(n, spans):
-    out = np.array([""] * n, dtype=object)
-    centres = np.arange(n) * HOP / SR
-    for a, b, c in spans:
-        out[(centres >= a) & (centres < b)] = c
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, frame_classes, load  # noqa: E402,F401
 
 
 def main():

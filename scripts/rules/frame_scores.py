@@ -19,6 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boost  # noqa: E402
+import common  # noqa: E402
 import loso  # noqa: E402
 
 HOP_SECONDS = 0.01
@@ -51,7 +52,7 @@ def main():
     parser.add_argument("cls", metavar="CLASS")
     parser.add_argument("audio", nargs="+", type=Path)
     parser.add_argument("--quantiles", type=float, nargs="+")
-    parser.add_argument("--tympan", default=str(boost.analyze.ROOT / ".build/release/tympan"))
+    parser.add_argument("--tympan", default=str(common.ROOT / ".build/release/tympan"))
     args = parser.parse_args()
     rules = {r["class"]: r for r in json.loads(args.rules.read_text())["classes"]}
     if args.cls not in rules:

@@ -210,7 +210,7 @@ def training_pool(events, backgrounds, tympan, folder, rng):
     backgrounds at -5..+20 dB through street_mix() (a fifth with a second event of
     another class and source), and 10 s excerpts of every background (up to 30 a
     recording)."""
-    import analyze
+    import common
     import boost
     names = subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
                            capture_output=True, text=True).stdout.split()
@@ -228,7 +228,7 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             sf.write(path, y, SR, subtype="PCM_16")
             x = features(tympan, path)
             sources = {package} | ({second[2]} if second else set())
-            pool.append((sources, background[2], boost.columns(x, names), analyze.frame_classes(len(x), labels),
+            pool.append((sources, background[2], boost.columns(x, names), common.frame_classes(len(x), labels),
                          path, labels, background[0]))
     for file, _, package in backgrounds:
         y, _ = sf.read(REAL / "audio" / file)
@@ -240,7 +240,7 @@ def training_pool(events, backgrounds, tympan, folder, rng):
             path = folder / f"{Path(file).stem}_{k}.wav"
             sf.write(path, excerpt * level / (np.sqrt(np.mean(excerpt ** 2)) or 1), SR, subtype="PCM_16")
             x = features(tympan, path)
-            pool.append((set(), package, boost.columns(x, names), analyze.frame_classes(len(x), []), path, [], file))
+            pool.append((set(), package, boost.columns(x, names), common.frame_classes(len(x), []), path, [], file))
     return pool
 
 

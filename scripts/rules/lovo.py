@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import analyze  # noqa: E402
+import common  # noqa: E402
 import boost  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,10 +131,10 @@ def main():
     # Training frames per scene, so that a fold can leave scenes out.
     train = []  # (variants of the scene, columns, frame labels)
     for split in args.fit:
-        names, features, labels = analyze.load(split, args.tympan)
+        names, features, labels = common.load(split, args.tympan)
         meta = variants(split)
         for f, x in features.items():
-            train.append((meta.get(f, {}), boost.columns(x, names), analyze.frame_classes(len(x), labels[f])))
+            train.append((meta.get(f, {}), boost.columns(x, names), common.frame_classes(len(x), labels[f])))
     # Scenes with events (background-only scenes are not in meta.tsv: they play no part here).
     test = [(split, f, v) for split in args.test for f, v in variants(split).items()]
     rng = np.random.default_rng(20261203)

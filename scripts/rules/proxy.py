@@ -35,9 +35,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import analyze  # noqa: E402
+import common  # noqa: E402
 import boost  # noqa: E402
-import induce  # noqa: E402
 import loso  # noqa: E402
 
 REAL_CLASSES = ["gunshot", "scream", "car_horn", "whistle", "aerosol_spray", "crackling"]
@@ -90,7 +89,7 @@ def widened(columns, windows):
         if a != "value":
             continue
         v = columns[:, boost.KEYS.index((d, "value", 1))].astype(np.float64)
-        extra += [induce.windowed(v, w, g) for w in windows for g in boost.AGGREGATES]
+        extra += [common.windowed(v, w, g) for w in windows for g in boost.AGGREGATES]
     return np.concatenate([columns, np.stack(extra, axis=1).astype(np.float32)], axis=1)
 
 
@@ -103,11 +102,11 @@ def spectral_columns(x, kinds):
         k, i = np.arange(1, 13)[:, None], np.arange(64)[None, :]
         cepstra = mel @ (np.cos(np.pi * k * (2 * i + 1) / 128) * np.sqrt(2 / 64)).T
         for v in cepstra.T:
-            out += [v, induce.windowed(v, 11, "mean"), induce.windowed(v, 41, "mean"), induce.windowed(v, 41, "range")]
+            out += [v, common.windowed(v, 11, "mean"), common.windowed(v, 41, "mean"), common.windowed(v, 41, "range")]
     if "shape" in kinds:
         groups = mel.reshape(len(mel), 16, 4).mean(2)
         for v in (groups - groups.mean(1, keepdims=True)).T:
-            out += [v, induce.windowed(v, 11, "mean"), induce.windowed(v, 41, "mean")]
+            out += [v, common.windowed(v, 11, "mean"), common.windowed(v, 41, "mean")]
     return np.stack(out, axis=1).astype(np.float32)
 
 
@@ -156,8 +155,8 @@ def main():
     if not cache.exists():
         sys.exit(f"proxy.py: no training pool at {cache}: run `make loso OUT_LOSO={sys.argv[1]}` first")
     pool = pickle.loads(cache.read_bytes())[0]
-    names, features, labels = analyze.load("train", str(loso.ROOT / ".build/release/tympan"))
-    synthetic_clips = [(boost.columns(x, names), analyze.frame_classes(len(x), labels[f]), x) for f, x in features.items()]
+    names, features, labels = common.load("train", str(loso.ROOT / ".build/release/tympan"))
+    synthetic_clips = [(boost.columns(x, names), common.frame_classes(len(x), labels[f]), x) for f, x in features.items()]
     parts = groups()
     print("groups:", [sorted(g) for g in parts], flush=True)
     for spec in sys.argv[2:]:

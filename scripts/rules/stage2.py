@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import analyze  # noqa: E402
+import common  # noqa: E402
 import boost  # noqa: E402
 import loso  # noqa: E402
 import proxy  # noqa: E402
@@ -91,8 +91,8 @@ def main():
     folder = Path(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     pool = pickle.loads((folder / "training" / "pool.pkl").read_bytes())[0]
-    names, features, labels = analyze.load("train", str(loso.ROOT / ".build/release/tympan"))
-    synthetic = [(boost.columns(x, names), analyze.frame_classes(len(x), labels[f])) for f, x in features.items()]
+    names, features, labels = common.load("train", str(loso.ROOT / ".build/release/tympan"))
+    synthetic = [(boost.columns(x, names), common.frame_classes(len(x), labels[f])) for f, x in features.items()]
     SX = np.concatenate([x for x, _ in synthetic])
     Sy = np.concatenate([y for _, y in synthetic])
     parts = proxy.groups()
