@@ -6,9 +6,9 @@ import TympanEvaluation
 import Glibc
 #endif
 
-/// A text file the user named, read whole (16 MB at most): an error names the
-/// kind of file (`kind`: "rules", "labels", ...), the path and what went wrong.
-func readTextFile(_ path: String, kind: String) throws -> String {
+/// A file the user named, read whole (`limit` bytes at most): an error names the
+/// kind of file (`kind`: "rules", "labels", "trace", ...), the path and what went wrong.
+func readFile(_ path: String, kind: String, limit: Int) throws -> [UInt8] {
     guard let file = fopen(path, "rb") else {
         throw ValidationError("cannot read \(kind) '\(path)': \(String(cString: strerror(errno)))")
     }
@@ -22,9 +22,14 @@ func readTextFile(_ path: String, kind: String) throws -> String {
             break
         }
         bytes.append(contentsOf: buffer[0..<n])
-        if bytes.count > 16 << 20 { throw ValidationError("\(kind) '\(path)' is larger than 16 MB") }
+        if bytes.count > limit { throw ValidationError("\(kind) '\(path)' is larger than \(limit >> 20) MB") }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
+}
+
+/// A text file the user named (16 MB at most), as `readFile` reads it.
+func readTextFile(_ path: String, kind: String) throws -> String {
+    String(decoding: try readFile(path, kind: kind, limit: 16 << 20), as: UTF8.self)
 }
 
 /// The rules of a file, or the bundled ones, checked against `configuration`'s

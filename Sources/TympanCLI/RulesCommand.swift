@@ -74,17 +74,13 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let rules = try readRules(rules)
-        guard let file = fopen(trace, "rb") else {
-            throw ValidationError("cannot read trace '\(trace)': \(String(cString: strerror(errno)))")
+        let bytes = try readFile(trace, kind: "trace", limit: 1 << 30)
+        guard bytes.count % 8 == 0 else {
+            throw ValidationError("trace '\(trace)' is \(bytes.count) bytes, not a whole number of doubles")
         }
-        defer { fclose(file) }
-        var values = [Double]()
-        var buffer = [Double](repeating: 0, count: 8192)
-        while true {
-            let n = fread(&buffer, 8, buffer.count, file)
-            if n == 0 { break }
-            values += buffer[0..<n]
-            if values.count > 1 << 27 { throw ValidationError("'\(trace)' is larger than 1 GiB") }
+        // Little-endian doubles, as Benchmarks/arm/detect.c writes them.
+        let values = stride(from: 0, to: bytes.count, by: 8).map { i in
+            Double(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) })
         }
         let scores: ScoreTrace
         do {
