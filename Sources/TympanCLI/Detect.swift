@@ -73,7 +73,7 @@ struct Detect: ParsableCommand {
                 }
                 start = modificationTime(input)
             }
-            stream = try RawPCMStream(descriptor: descriptor, encoding: raw, sampleRate: rate,
+            stream = try RawPCMStream(descriptor: descriptor, name: input, encoding: raw, sampleRate: rate,
                                       channelCount: rawInput.channels, targetRate: targetRate)
         } else {
             stream = try AudioFileStream(path: input, targetRate: targetRate)

@@ -139,13 +139,15 @@ public final class RawPCMStream: AudioStream {
     public let sampleRate: Int
     public let channelCount: Int
     public let descriptor: Int32
+    /// What errors call the input: "-" for standard input, or the path it was opened from.
+    public let name: String
     private let conditioner: Conditioner
     private var buffer: [UInt8]
     private var carry = 0          // bytes of an incomplete frame kept from the last read
     private var ended = false
 
-    public init(descriptor: Int32 = 0, encoding: Encoding, sampleRate: Int, channelCount: Int, targetRate: Int,
-                chunkBytes: Int = 32_768) throws(TympanIOError) {
+    public init(descriptor: Int32 = 0, name: String = "-", encoding: Encoding, sampleRate: Int, channelCount: Int,
+                targetRate: Int, chunkBytes: Int = 32_768) throws(TympanIOError) {
         guard supportedSampleRates.contains(sampleRate) else {
             throw .invalidSetting(field: "--rate", value: "\(sampleRate)", reason: "must be \(supportedSampleRatesText)")
         }
@@ -156,6 +158,7 @@ public final class RawPCMStream: AudioStream {
             throw .invalidSetting(field: "chunkBytes", value: "\(chunkBytes)", reason: "must be 1...\(maximumChunk)")
         }
         self.descriptor = descriptor
+        self.name = name
         self.encoding = encoding
         self.sampleRate = sampleRate
         self.channelCount = channelCount
@@ -182,12 +185,12 @@ public final class RawPCMStream: AudioStream {
         }
         if got < 0 {
             if errno == EINTR || errno == EAGAIN { return [] }
-            throw .unreadableAudio(path: "-", reason: "read failed: \(String(cString: strerror(errno)))")
+            throw .unreadableAudio(path: name, reason: "read failed: \(String(cString: strerror(errno)))")
         }
         if got == 0 {
             ended = true
             if carry != 0 {
-                throw .unreadableAudio(path: "-", reason: "the stream ended inside a frame (\(carry) stray bytes): "
+                throw .unreadableAudio(path: name, reason: "the stream ended inside a frame (\(carry) stray bytes): "
                                        + "is it really \(encoding.rawValue) with \(channelCount) channel(s)?")
             }
             return conditioner.finish()

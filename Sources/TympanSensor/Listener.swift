@@ -331,7 +331,7 @@ private final class Source {
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw ListenError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
             }
-            raw = try RawPCMStream(descriptor: fd, encoding: encoding, sampleRate: rate, channelCount: channels, targetRate: targetRate)
+            raw = try RawPCMStream(descriptor: fd, name: path ?? "-", encoding: encoding, sampleRate: rate, channelCount: channels, targetRate: targetRate)
             file = nil
             descriptor = fd
             var info = stat()

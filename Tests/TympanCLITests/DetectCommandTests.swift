@@ -100,6 +100,12 @@ extension CLI {
         let fromRawFile = try CLI.run(["detect", "--format", "tsv", "--raw", "s16le", "--rate", "16000", raw.path])
         #expect(fromRawFile.status == 0, "\(fromRawFile.stderr)")
         #expect(strip(fromRawFile.stdout) == strip(fromFile.stdout))
+        // An error names that file, not standard input.
+        let odd = folder.appendingPathComponent("odd.s16")
+        try Data(bytes.prefix(3)).write(to: odd)
+        let stray = try CLI.run(["detect", "--raw", "s16le", "--rate", "16000", odd.path])
+        #expect(stray.status == 1 && stray.stderr.contains("cannot read audio '\(odd.path)': the stream ended inside a frame"),
+                "\(stray.stderr)")
     }
 
     @Test("--calibration-db (the name listen has) and detect's earlier --calibration raise level_db alike")
