@@ -110,12 +110,13 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
         .executableTarget(
             name: "TympanFuzz",
-            dependencies: ["CTympan", "FuzzSupport", "Tympan", "TympanIO", "TympanEvaluation", "TympanSensor"]
+            dependencies: ["CTympan", "FuzzSupport", "TestSupport", "Tympan", "TympanIO", "TympanEvaluation", "TympanSensor"]
         ),
         .executableTarget(name: "TympanPlatformFuzz", dependencies: ["FuzzSupport", "Tympan", "TympanPlatform"]),
         .target(name: "CFuzzer", path: "Sources/CFuzzer"),
-        // Helpers shared by the test targets (a seeded generator).
-        .target(name: "TestSupport", path: "Tests/Support"),
+        // Helpers shared by the test targets (a seeded generator, a broker, the
+        // classifier's plain reference); the fuzz targets compare with the reference too.
+        .target(name: "TestSupport", dependencies: ["Tympan"], path: "Tests/Support"),
         .testTarget(name: "CTympanTests", dependencies: ["CTympan", "TestSupport"]),
         .testTarget(name: "TympanTests", dependencies: ["Tympan", "TympanIO", "TestSupport"]),
         .testTarget(name: "TympanIOTests", dependencies: ["TympanIO"]),

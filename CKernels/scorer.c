@@ -1,4 +1,5 @@
-/* The compiled weighted model: conditions to bytes, terms to fixed-point sums, sums to scores. */
+/* The compiled weighted model: conditions to bytes, terms to fixed-point sums, sums to scores.
+ * The model is read only after create; each stream keeps its own bytes (`held`). */
 #include <math.h>
 #include "internal.h"
 #include "simd.h"
@@ -12,7 +13,7 @@ struct tympan_scorer {
     double *low;
     double *high;
     size_t *slot;          /* condition i's slot */
-    uint8_t *held;         /* condition_count slots (padded), then one byte that is always 1 */
+    size_t padded;         /* slots: the caller's held bytes are padded + 1, the last always 1 */
     size_t class_count;
     double *bias;
     size_t *class_term_end;
@@ -29,7 +30,6 @@ void tympan_scorer_destroy(tympan_scorer *s) {
     free(s->low);
     free(s->high);
     free(s->slot);
-    free(s->held);
     free(s->bias);
     free(s->class_term_end);
     free(s->members);
@@ -75,16 +75,16 @@ tympan_status tympan_scorer_create(const tympan_scorer_config *c, tympan_scorer 
     s->arity = c->term_arity;
     s->gate_value = c->gate_value;
     s->gate_below = c->gate_below;
+    s->padded = padded;
     s->reads = calloc(padded, sizeof *s->reads);
     s->low = calloc(padded, sizeof *s->low);
     s->high = calloc(padded, sizeof *s->high);
     s->slot = calloc(c->condition_count, sizeof *s->slot);
-    s->held = calloc(padded + 1, 1);
     s->bias = calloc(c->class_count, sizeof *s->bias);
     s->class_term_end = calloc(c->class_count, sizeof *s->class_term_end);
     s->members = calloc(term_count * c->term_arity + 1, sizeof *s->members);
     s->weights = calloc(term_count + 1, sizeof *s->weights);
-    if (!s->reads || !s->low || !s->high || !s->slot || !s->held || !s->bias ||
+    if (!s->reads || !s->low || !s->high || !s->slot || !s->bias ||
         !s->class_term_end || !s->members || !s->weights) {
         tympan_scorer_destroy(s);
         return TYMPAN_ENOMEM;
@@ -100,12 +100,12 @@ tympan_status tympan_scorer_create(const tympan_scorer_config *c, tympan_scorer 
             s->high[j] = c->condition_high[i];
             j++;
         }
-    /* Padding slots (reading value 0) never hold; the byte after them always does. */
+    /* Padding slots (reading value 0) never hold; the byte after them, which
+     * pads a term shorter than the arity, always does (written by process). */
     for (; j < padded; j++) {
         s->low[j] = 1;
         s->high[j] = 0;
     }
-    s->held[padded] = 1;
     for (size_t m = 0; m < term_count * c->term_arity; m++) {
         size_t i = c->term_conditions[m];
         s->members[m] = (uint32_t)(i == c->condition_count ? padded : s->slot[i]);
@@ -117,28 +117,30 @@ tympan_status tympan_scorer_create(const tympan_scorer_config *c, tympan_scorer 
     return TYMPAN_OK;
 }
 
-/* Every condition's byte, one at a time. */
-static void test_scalar(tympan_scorer *s, const double *values) {
-    for (size_t j = 0; j < s->condition_count; j++) {
+size_t tympan_scorer_held_count(const tympan_scorer *s) { return s ? s->padded + 1 : 0; }
+
+/* Every slot's byte, one at a time. */
+static void test_scalar(const tympan_scorer *s, const double *values, uint8_t *held) {
+    for (size_t j = 0; j < s->padded; j++) {
         double x = values[s->reads[j]];
-        s->held[j] = (uint8_t)((x >= s->low[j]) & (x <= s->high[j]));
+        held[j] = (uint8_t)((x >= s->low[j]) & (x <= s->high[j]));
     }
 }
 
 #if TYMPAN_SIMD
 /* Four conditions at a time, in two pairs of double lanes (the padding slots
  * make the count a multiple of four). */
-static void test_lanes(tympan_scorer *s, const double *values) {
+static void test_lanes(const tympan_scorer *s, const double *values, uint8_t *held) {
     const uint32_t *reads = s->reads;
-    for (size_t j = 0; j < s->condition_count; j += 4) {
+    for (size_t j = 0; j < s->padded; j += 4) {
         unsigned a = v2d_inside(v2d_pair(values[reads[j]], values[reads[j + 1]]), v2d_load(s->low + j),
                                 v2d_load(s->high + j));
         unsigned b = v2d_inside(v2d_pair(values[reads[j + 2]], values[reads[j + 3]]), v2d_load(s->low + j + 2),
                                 v2d_load(s->high + j + 2));
-        s->held[j] = (uint8_t)(a & 1);
-        s->held[j + 1] = (uint8_t)(a >> 1);
-        s->held[j + 2] = (uint8_t)(b & 1);
-        s->held[j + 3] = (uint8_t)(b >> 1);
+        held[j] = (uint8_t)(a & 1);
+        held[j + 1] = (uint8_t)(a >> 1);
+        held[j + 2] = (uint8_t)(b & 1);
+        held[j + 3] = (uint8_t)(b >> 1);
     }
 }
 #endif
@@ -158,8 +160,7 @@ static inline uint64_t pair(const uint8_t *held, const uint32_t *members, const 
 
 /* Each class: the logistic of its bias plus the weights of the terms whose
  * conditions all hold, in four running sums (none waits on another). */
-static void combine(const tympan_scorer *s, double *scores) {
-    const uint8_t *held = s->held;
+static void combine(const tympan_scorer *s, const uint8_t *held, double *scores) {
     const uint32_t *members = s->members;
     const int64_t *weights = s->weights;
     size_t arity = s->arity, first = 0;
@@ -190,39 +191,44 @@ static void combine(const tympan_scorer *s, double *scores) {
     }
 }
 
-static tympan_status process(tympan_scorer *s, const double *values, size_t value_count, double *scores,
-                             size_t class_count, int *gated, int lanes) {
-    if (!s || !values || !scores || !gated) return TYMPAN_EINVAL;
-    if (value_count != s->value_count || class_count != s->class_count) return TYMPAN_ELENGTH;
+static tympan_status process(const tympan_scorer *s, const double *values, size_t value_count, uint8_t *held,
+                             size_t held_count, double *scores, size_t class_count, int *gated, int lanes) {
+    if (!s || !values || !held || !scores || !gated) return TYMPAN_EINVAL;
+    if (value_count != s->value_count || held_count != s->padded + 1 || class_count != s->class_count)
+        return TYMPAN_ELENGTH;
     *gated = s->gate_value < s->value_count && values[s->gate_value] < s->gate_below;
     if (*gated) {
         for (size_t k = 0; k < class_count; k++) scores[k] = 0;
         return TYMPAN_OK;
     }
 #if TYMPAN_SIMD
-    if (lanes) test_lanes(s, values);
-    else test_scalar(s, values);
+    if (lanes) test_lanes(s, values, held);
+    else test_scalar(s, values, held);
 #else
     (void)lanes;
-    test_scalar(s, values);
+    test_scalar(s, values, held);
 #endif
-    combine(s, scores);
+    held[s->padded] = 1;
+    combine(s, held, scores);
     return TYMPAN_OK;
 }
 
-tympan_status tympan_scorer_process(tympan_scorer *s, const double *values, size_t value_count, double *scores,
-                                    size_t class_count, int *gated) {
-    return process(s, values, value_count, scores, class_count, gated, 1);
+tympan_status tympan_scorer_process(const tympan_scorer *s, const double *values, size_t value_count, uint8_t *held,
+                                    size_t held_count, double *scores, size_t class_count, int *gated) {
+    return process(s, values, value_count, held, held_count, scores, class_count, gated, 1);
 }
 
-tympan_status tympan_scorer_process_scalar(tympan_scorer *s, const double *values, size_t value_count,
-                                           double *scores, size_t class_count, int *gated) {
-    return process(s, values, value_count, scores, class_count, gated, 0);
+tympan_status tympan_scorer_process_scalar(const tympan_scorer *s, const double *values, size_t value_count,
+                                           uint8_t *held, size_t held_count, double *scores, size_t class_count,
+                                           int *gated) {
+    return process(s, values, value_count, held, held_count, scores, class_count, gated, 0);
 }
 
-tympan_status tympan_scorer_conditions(const tympan_scorer *s, size_t first, uint8_t *held, size_t count) {
-    if (!s || (!held && count)) return TYMPAN_EINVAL;
-    if (first > s->condition_count || count > s->condition_count - first) return TYMPAN_ELENGTH;
-    for (size_t i = 0; i < count; i++) held[i] = s->held[s->slot[first + i]];
+tympan_status tympan_scorer_conditions(const tympan_scorer *s, const uint8_t *held, size_t held_count, size_t first,
+                                       uint8_t *out, size_t count) {
+    if (!s || !held || (!out && count)) return TYMPAN_EINVAL;
+    if (held_count != s->padded + 1 || first > s->condition_count || count > s->condition_count - first)
+        return TYMPAN_ELENGTH;
+    for (size_t i = 0; i < count; i++) out[i] = held[s->slot[first + i]];
     return TYMPAN_OK;
 }

@@ -206,6 +206,8 @@ int main(int argc, char **argv) {
     size_t rows_capacity = chunk / c.framer.hop_length + 2;
     float *rows = array(rows_capacity * feature_count, sizeof *rows);
     double *values = array(a.aggregate_count, sizeof *values), *scores = array(s.class_count, sizeof *scores);
+    size_t held_count = tympan_scorer_held_count(scorer);
+    uint8_t *held = array(held_count, sizeof *held);  /* this stream's condition bytes */
     /* The trackers' inputs of each frame, kept until the frame is scored (delay frames later). */
     size_t ring = a.delay + 1;
     double *levels = array(ring, sizeof *levels), *onsets = array(ring * s.class_count, sizeof *onsets);
@@ -216,7 +218,7 @@ int main(int argc, char **argv) {
         do {                                                                                   \
             if (stages) tympan_marker_begin_2();                                               \
             int gated;                                                                         \
-            check(tympan_scorer_process(scorer, values, a.aggregate_count, scores, s.class_count, &gated), "scorer"); \
+            check(tympan_scorer_process(scorer, values, a.aggregate_count, held, held_count, scores, s.class_count, &gated), "scorer"); \
             if (stages) tympan_marker_end_2();                                                 \
             for (size_t k = 0; k < s.class_count; k++) record[k] = scores[k];                  \
             record[s.class_count] = levels[(size_t)(e) % ring];                                \

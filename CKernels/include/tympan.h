@@ -430,6 +430,11 @@ tympan_status tympan_aggregates_flush(tympan_aggregates *aggregates, double *val
  * A gate: when values[gate_value] is below gate_below (digital silence),
  * every score is 0 and the conditions are not tested (gate_value equal to
  * value_count: no gate).
+ *
+ * The model is not written after create: one scorer serves any number of
+ * streams, from any number of threads at once. Each stream keeps its own
+ * `held` bytes (tympan_scorer_held_count of them, written by process): the
+ * conditions' results at its last frame the gate let through.
  */
 #define TYMPAN_SCORER_MAX_ARITY 8
 #define TYMPAN_SCORER_FIXED_POINT 1099511627776.0 /* 2^40 */
@@ -454,13 +459,18 @@ typedef struct tympan_scorer tympan_scorer;
 
 tympan_status tympan_scorer_create(const tympan_scorer_config *config, tympan_scorer **out);
 void tympan_scorer_destroy(tympan_scorer *scorer);
-/* One frame's class scores from its values. *gated is 1 when the gate closed
- * (scores 0, the conditions of the frame before kept). */
-tympan_status tympan_scorer_process(tympan_scorer *scorer, const double *values, size_t value_count,
-                                    double *scores, size_t class_count, int *gated);
-/* Whether conditions first ..< first + count held (1) or not (0) at the last
- * frame the gate let through. */
-tympan_status tympan_scorer_conditions(const tympan_scorer *scorer, size_t first, uint8_t *held, size_t count);
+/* The bytes a stream keeps for this model (0 for NULL). */
+size_t tympan_scorer_held_count(const tympan_scorer *scorer);
+/* One frame's class scores from its values, the stream's held bytes written
+ * (held_count == tympan_scorer_held_count). *gated is 1 when the gate closed:
+ * scores 0, held not written (the conditions of the frame before kept). */
+tympan_status tympan_scorer_process(const tympan_scorer *scorer, const double *values, size_t value_count,
+                                    uint8_t *held, size_t held_count, double *scores, size_t class_count,
+                                    int *gated);
+/* From a stream's held bytes: whether conditions first ..< first + count held
+ * (1) or not (0) at its last frame the gate let through. */
+tympan_status tympan_scorer_conditions(const tympan_scorer *scorer, const uint8_t *held, size_t held_count,
+                                       size_t first, uint8_t *out, size_t count);
 
 /* ------------------------------------------------ SIMD and scalar reference */
 
@@ -481,8 +491,9 @@ tympan_status tympan_aggregates_push_scalar(tympan_aggregates *aggregates, const
                                             double *values, size_t value_count, ptrdiff_t *computed);
 tympan_status tympan_aggregates_flush_scalar(tympan_aggregates *aggregates, double *values, size_t value_count,
                                              ptrdiff_t *computed);
-tympan_status tympan_scorer_process_scalar(tympan_scorer *scorer, const double *values, size_t value_count,
-                                           double *scores, size_t class_count, int *gated);
+tympan_status tympan_scorer_process_scalar(const tympan_scorer *scorer, const double *values, size_t value_count,
+                                           uint8_t *held, size_t held_count, double *scores, size_t class_count,
+                                           int *gated);
 
 #ifdef __cplusplus
 }

@@ -76,9 +76,9 @@ struct Bench: ParsableCommand {
                 return ({ try x.append($0, into: &frames) }, { _ = try x.finish() })
             }))
         }
-        let rules = try Rules.bundled()
+        let model = try DetectionModel()
         results.append(("full_pipeline", try time(audio) {
-            let d = try EventDetector(rules: rules)
+            let d = try EventDetector(model: model)
             return ({ _ = try d.append($0) }, { _ = try d.finish() })
         }))
         if json {

@@ -42,15 +42,16 @@ struct Calibrate: ParsableCommand {
     @Option(help: "A TSV of clip filename and a recording of its site, listened to before the clip.")
     var siteMap: String?
 
-    func clips(_ folder: String, _ rules: Rules, sites: inout Sites) throws -> [Calibration.Clip] {
+    func clips(_ folder: String, _ model: DetectionModel, sites: inout Sites) throws -> [Calibration.Clip] {
+        let rate = model.configuration.sampleRate
         var out = [Calibration.Clip]()
         for name in try audioFiles(in: folder) {
-            let stream = try AudioFileStream(path: "\(folder)/\(name)", targetRate: rules.configuration.sampleRate)
+            let stream = try AudioFileStream(path: "\(folder)/\(name)", targetRate: rate)
             var samples = [Float]()
             while case let chunk = try stream.next(), !chunk.isEmpty { samples += chunk }
-            let (_, trace) = try EventDetector(rules: rules).traced(samples)
+            let (_, trace) = try EventDetector(model: model).traced(samples)
             let site = try sites.state(for: name)
-            out.append(Calibration.Clip(name: name, trace: trace, seconds: Double(samples.count) / Double(rules.configuration.sampleRate),
+            out.append(Calibration.Clip(name: name, trace: trace, seconds: Double(samples.count) / Double(rate),
                                         site: site))
         }
         guard !out.isEmpty else { throw ValidationError("no audio files in '\(folder)'") }
@@ -61,10 +62,11 @@ struct Calibrate: ParsableCommand {
         let startText = try rules.map { try readTextFile($0, kind: "rules") } ?? Rules.bundledJSON
         let start: Rules
         do { start = try Rules(json: startText, source: rules ?? "bundled rules") } catch { throw ValidationError("\(error)") }
-        var sites = try Sites(siteMap, rules: start)  // shared: a site heard for training is not heard again for validation
-        let train = Calibration(clips: try clips(audio, start, sites: &sites), reference: try readLabels(reference), penalty: penalty)
+        let model = try DetectionModel(rules: start)  // one for every clip
+        var sites = try Sites(siteMap, model: model)  // shared: a site heard for training is not heard again for validation
+        let train = Calibration(clips: try clips(audio, model, sites: &sites), reference: try readLabels(reference), penalty: penalty)
         let held = try validation.map {
-            Calibration(clips: try clips(validationAudio ?? audio, start, sites: &sites), reference: try readLabels($0), penalty: penalty)
+            Calibration(clips: try clips(validationAudio ?? audio, model, sites: &sites), reference: try readLabels($0), penalty: penalty)
         }
         let fitted = train.fit(start) { printError("calibrate: \($0)") }
         func report(_ name: String, _ c: Calibration) {

@@ -58,13 +58,14 @@ struct Evaluate: ParsableCommand {
             estimated = try readLabels(estimate)
         } else if let audio {
             let loaded = try readRules(rules)
-            var sites = try Sites(siteMap, rules: loaded)  // a malformed map stops before any audio is read
+            let model = try DetectionModel(rules: loaded)  // one for every clip
+            var sites = try Sites(siteMap, model: model)  // a malformed map stops before any audio is read
             let files = try audioFiles(in: audio)
             guard !files.isEmpty else { throw ValidationError("no audio files in '\(audio)'") }
             clips = files
             for name in files {
                 let stream = try AudioFileStream(path: "\(audio)/\(name)", targetRate: loaded.configuration.sampleRate)
-                let detector = try EventDetector(rules: loaded)
+                let detector = try EventDetector(model: model)
                 if let site = try sites.state(for: name) { detector.adoptSite(site) }
                 var samples = 0, events = [SoundEvent]()
                 var image = [Float]()

@@ -23,12 +23,12 @@ func readSiteMap(_ path: String) throws -> [String: String] {
 
 /// A site map read, and what was learned of each site recording (each listened to once).
 struct Sites {
-    let rules: Rules
+    let model: DetectionModel
     let map: [String: String]
     private var learned = [String: SiteState]()
 
-    init(_ path: String?, rules: Rules) throws {
-        self.rules = rules
+    init(_ path: String?, model: DetectionModel) throws {
+        self.model = model
         map = try path.map(readSiteMap) ?? [:]
     }
 
@@ -36,16 +36,16 @@ struct Sites {
     mutating func state(for clip: String) throws -> SiteState? {
         guard let recording = map[clip] else { return nil }
         if let known = learned[recording] { return known }
-        let state = try listenToSite(recording, rules: rules)
+        let state = try listenToSite(recording, model: model)
         learned[recording] = state
         return state
     }
 }
 
 /// What a detector learns of a site by listening to a recording made there.
-func listenToSite(_ recording: String, rules: Rules) throws -> SiteState {
-    let stream = try AudioFileStream(path: recording, targetRate: rules.configuration.sampleRate)
-    let detector = try EventDetector(rules: rules)
+func listenToSite(_ recording: String, model: DetectionModel) throws -> SiteState {
+    let stream = try AudioFileStream(path: recording, targetRate: model.configuration.sampleRate)
+    let detector = try EventDetector(model: model)
     while true {
         let chunk = try stream.next()
         if chunk.isEmpty { break }

@@ -1,6 +1,7 @@
 import CTympan
 import FuzzSupport
 import Foundation
+import TestSupport
 @testable import Tympan
 import TympanEvaluation
 import TympanIO
@@ -118,29 +119,38 @@ func fuzzSIMD(_ bytes: [UInt8]) -> Bool {
 }
 
 /// Fuzzed rules text. What the reader accepts must compile, and its scores on
-/// a short stream of features must match the reference path (doubles, one term
-/// after another) within the fixed point's rounding.
+/// a short stream of features must match the tests' plain reference
+/// (`ReferenceClassifier`) within the fixed point's rounding, frame for frame.
 func fuzzRules(_ bytes: [UInt8]) -> Bool {
     let text = String(decoding: bytes, as: UTF8.self)
     guard let rules = try? Rules(json: text, source: "fuzz") else { return false }
-    guard var compiled = try? ThresholdClassifier(rules: rules),
-          var reference = try? ThresholdClassifier(rules: rules, reference: true) else {
+    guard let model = try? ThresholdClassifier(rules: rules), var stream = try? ClassifierStream(model: model) else {
         fatalError("invariant broken: accepted rules do not compile")
     }
     let width = rules.configuration.featureCount
     var generator = FuzzGenerator(seed: UInt64(bytes.count))
-    for frame in 0..<60 {
+    var rows = [[Float]](), scored = [(frame: Int, scores: [Double])]()
+    for _ in 0..<60 {
         let row = (0..<width).map { _ in Float(generator.next() % 20_000) / 100 - 100 }
-        let a = compiled.push(row[...]), b = reference.push(row[...])
-        invariant(a?.frame == b?.frame, "frame \(frame): compiled and reference disagree on which frame is scored")
-        if let a, let b {
-            for (x, y) in zip(a.scores, b.scores) {
-                invariant(abs(x - y) <= 1e-9 || (x.isNaN && y.isNaN), "frame \(frame): score \(x) against \(y)")
+        rows.append(row)
+        if let s = stream.push(row[...]) { scored.append(s) }
+    }
+    while let s = stream.flushNext() { scored.append(s) }
+    invariant(scored.map(\.frame) == Array(rows.indices), "frames scored: \(scored.map(\.frame))")
+    let reference = ReferenceClassifier(rules: rules).frames(rows)
+    let conditions = rules.classes.flatMap { ReferenceClassifier.conditions(of: $0) }
+    for (s, r) in zip(scored, reference) {
+        // A value within rounding of a hard threshold may fall either side of it.
+        let nearThreshold = zip(conditions, r.values).contains { c, v in
+            switch c.threshold {
+            case let .above(t), let .below(t): abs(v - t) <= 1e-9 * max(1, abs(t))
+            case let .between(a, b): min(abs(v - a), abs(v - b)) <= 1e-9 * max(1, abs(a), abs(b))
             }
         }
+        for (x, y) in zip(s.scores, r.scores) {
+            invariant(abs(x - y) <= 1e-9 || nearThreshold, "frame \(s.frame): score \(x) against the reference's \(y)")
+        }
     }
-    let a = compiled.flush(), b = reference.flush()
-    invariant(a.count == b.count, "flush: \(a.count) frames against \(b.count)")
     return true
 }
 

@@ -113,27 +113,61 @@ import TestSupport
         return handle
     }
 
-    @Test("Scorer: the four-lane and scalar paths equal a plain computation exactly (scores and every condition's byte), for condition counts with and without a remainder, NaN and infinite values included",
+    /// One stream's condition bytes for a model.
+    static func held(_ scorer: OpaquePointer) -> [UInt8] {
+        [UInt8](repeating: 9, count: tympan_scorer_held_count(scorer))
+    }
+
+    /// Conditions 0 ..< count as a stream's bytes hold them.
+    static func conditions(_ scorer: OpaquePointer, _ held: [UInt8], _ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 9, count: count)
+        return tympan_scorer_conditions(scorer, held, held.count, 0, &out, count) == TYMPAN_OK ? out : nil
+    }
+
+    @Test("Scorer: the four-lane and scalar paths equal a plain computation exactly (scores and every condition's byte), for condition counts with and without a remainder, NaN and infinite values included; two streams share one model",
           arguments: [1, 2, 5, 64, 583])
     func scorer(conditions: Int) throws {
         var generator = SplitMix(seed: UInt64(conditions))
         let values = 37
         let model = Model(values: values, conditions: conditions, classes: 3, terms: 40, generator: &generator)
-        let fast = try #require(model.create(values: values, gate: values)), slow = try #require(model.create(values: values, gate: values))
-        defer { tympan_scorer_destroy(fast); tympan_scorer_destroy(slow) }
+        let s = try #require(model.create(values: values, gate: values))
+        defer { tympan_scorer_destroy(s) }
+        // Two streams on one model, each frame scored by each path on its own bytes.
+        var heldFast = Self.held(s), heldSlow = Self.held(s)
         for frame in 0..<200 {
             var x = (0..<values).map { _ in Double.random(in: -1.5...1.5, using: &generator) }
             if frame % 7 == 0 { x[frame % values] = [.nan, .infinity, -.infinity][frame % 3] }
             let expected = model.scores(x)
             var a = [Double](repeating: -1, count: 3), b = a, gatedA: Int32 = -1, gatedB: Int32 = -1
-            #expect(tympan_scorer_process(fast, x, values, &a, 3, &gatedA) == TYMPAN_OK)
-            #expect(tympan_scorer_process_scalar(slow, x, values, &b, 3, &gatedB) == TYMPAN_OK)
+            #expect(tympan_scorer_process(s, x, values, &heldFast, heldFast.count, &a, 3, &gatedA) == TYMPAN_OK)
+            #expect(tympan_scorer_process_scalar(s, x, values, &heldSlow, heldSlow.count, &b, 3, &gatedB) == TYMPAN_OK)
             #expect(a == expected.scores && b == expected.scores && gatedA == 0 && gatedB == 0, "frame \(frame)")
-            var heldA = [UInt8](repeating: 9, count: conditions), heldB = heldA
-            #expect(tympan_scorer_conditions(fast, 0, &heldA, conditions) == TYMPAN_OK)
-            #expect(tympan_scorer_conditions(slow, 0, &heldB, conditions) == TYMPAN_OK)
-            #expect(heldA == expected.held && heldB == expected.held, "frame \(frame)")
+            #expect(Self.conditions(s, heldFast, conditions) == expected.held, "frame \(frame)")
+            #expect(Self.conditions(s, heldSlow, conditions) == expected.held, "frame \(frame)")
         }
+    }
+
+    @Test("Scorer streams on one model are apart: each stream's conditions are its own frame's, whatever the other scored since")
+    func streams() throws {
+        var generator = SplitMix(seed: 4)
+        let model = Model(values: 6, conditions: 11, classes: 2, terms: 8, generator: &generator)
+        let s = try #require(model.create(values: 6, gate: 6))
+        defer { tympan_scorer_destroy(s) }
+        var first = Self.held(s), second = Self.held(s)
+        var scores = [Double](repeating: 0, count: 2), gated: Int32 = 0
+        var changed = false
+        for _ in 0..<50 {
+            let x = (0..<6).map { _ in Double.random(in: -1.5...1.5, using: &generator) }
+            let y = (0..<6).map { _ in Double.random(in: -1.5...1.5, using: &generator) }
+            #expect(tympan_scorer_process(s, x, 6, &first, first.count, &scores, 2, &gated) == TYMPAN_OK)
+            #expect(scores == model.scores(x).scores)
+            #expect(tympan_scorer_process(s, y, 6, &second, second.count, &scores, 2, &gated) == TYMPAN_OK)
+            #expect(scores == model.scores(y).scores)
+            #expect(Self.conditions(s, first, 11) == model.scores(x).held)
+            #expect(Self.conditions(s, second, 11) == model.scores(y).held)
+            changed = changed || model.scores(x).held != model.scores(y).held
+        }
+        #expect(changed)  // the two streams' conditions did differ
     }
 
     @Test("Scorer gate: below it every score is 0 and the conditions of the frame before are kept")
@@ -142,15 +176,18 @@ import TestSupport
         let model = Model(values: 4, conditions: 9, classes: 2, terms: 6, generator: &generator)
         let s = try #require(model.create(values: 4, gate: 3, below: -90))
         defer { tympan_scorer_destroy(s) }
+        var held = Self.held(s)
         let open = [0.5, -0.5, 0.25, -20]
         var scores = [Double](repeating: -1, count: 2), gated: Int32 = -1
-        #expect(tympan_scorer_process(s, open, 4, &scores, 2, &gated) == TYMPAN_OK && gated == 0)
+        #expect(tympan_scorer_process(s, open, 4, &held, held.count, &scores, 2, &gated) == TYMPAN_OK && gated == 0)
         #expect(scores == model.scores(open).scores)
-        var before = [UInt8](repeating: 9, count: 9), after = before
-        #expect(tympan_scorer_conditions(s, 0, &before, 9) == TYMPAN_OK)
-        #expect(tympan_scorer_process(s, [-0.5, 0.5, -0.25, -95], 4, &scores, 2, &gated) == TYMPAN_OK)
+        let before = try #require(Self.conditions(s, held, 9))
+        #expect(before == model.scores(open).held)
+        let closed = [-0.5, 0.5, -0.25, -95]
+        #expect(model.scores(closed).held != before)  // the gate, not the values, keeps them
+        #expect(tympan_scorer_process(s, closed, 4, &held, held.count, &scores, 2, &gated) == TYMPAN_OK)
         #expect(gated == 1 && scores == [0, 0])
-        #expect(tympan_scorer_conditions(s, 0, &after, 9) == TYMPAN_OK && after == before)
+        #expect(Self.conditions(s, held, 9) == before)
     }
 
     @Test("Scorer refuses what it cannot score: no conditions, a value or condition out of range, arity 0 or 9, weights past 2^20 a class, a NaN threshold; wrong buffer lengths")
@@ -175,12 +212,17 @@ import TestSupport
         var none: OpaquePointer?
         var empty = tympan_scorer_config()
         #expect(tympan_scorer_create(&empty, &none) == TYMPAN_EINVAL && none == nil)
+        #expect(tympan_scorer_held_count(nil) == 0)
         let s = try #require(model.create(values: 4, gate: 4))
         defer { tympan_scorer_destroy(s) }
+        var held = Self.held(s), short = [UInt8](repeating: 0, count: held.count - 1)
         var scores = [Double](repeating: 0, count: 1), gated: Int32 = 0
-        #expect(tympan_scorer_process(s, [0, 0, 0], 3, &scores, 1, &gated) == TYMPAN_ELENGTH)
-        var held = [UInt8](repeating: 0, count: 6)
-        #expect(tympan_scorer_conditions(s, 0, &held, 6) == TYMPAN_ELENGTH)
+        #expect(tympan_scorer_process(s, [0, 0, 0], 3, &held, held.count, &scores, 1, &gated) == TYMPAN_ELENGTH)
+        #expect(tympan_scorer_process(s, [0, 0, 0, 0], 4, &short, short.count, &scores, 1, &gated) == TYMPAN_ELENGTH)
+        #expect(tympan_scorer_process(s, [0, 0, 0, 0], 4, nil, held.count, &scores, 1, &gated) == TYMPAN_EINVAL)
+        var out = [UInt8](repeating: 0, count: 6)
+        #expect(tympan_scorer_conditions(s, held, held.count, 0, &out, 6) == TYMPAN_ELENGTH)
+        #expect(tympan_scorer_conditions(s, short, short.count, 0, &out, 5) == TYMPAN_ELENGTH)
     }
 
     @Test("Aggregates: every statistic of windows nested and not, looking ahead or not, over features of one float and of several (their mean), equals a direct computation at every frame, flush included")

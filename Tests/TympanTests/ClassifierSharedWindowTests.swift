@@ -21,7 +21,7 @@ import TympanIO
             }
         }
         let rules = try Rules(json: #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "combine": "weighted", "bias": 0, "when": [\#(when.joined(separator: ","))]}]}"#)
-        var classifier = try ThresholdClassifier(rules: rules)
+        var classifier = try ClassifierStream(model: ThresholdClassifier(rules: rules))
         let names = rules.configuration.featureNames
         let k = names.firstIndex(of: "flux_db")!, level = names.firstIndex(of: "level_db")!
         var generator = SplitMix(seed: 21)
@@ -49,10 +49,13 @@ import TympanIO
             row[level] = -20  // above the silence gate
             if let (e, _) = classifier.push(row[...]) { check(e) }
         }
-        // flush scores the waiting frames at once: the terms show the last one.
-        let flushed = classifier.flush()
-        #expect(flushed.map(\.frame) == Array(series.count - delay..<series.count))
-        check(series.count - 1)
-        #expect(checked == series.count - delay + 1)
+        // The waiting frames, one at a time: the terms show each, its windows cut at the end.
+        var flushed = [Int]()
+        while let (e, _) = classifier.flushNext() {
+            flushed.append(e)
+            check(e)
+        }
+        #expect(flushed == Array(series.count - delay..<series.count))
+        #expect(checked == series.count)
     }
 }

@@ -10,7 +10,7 @@ import TympanIO
     func values(_ aggregate: String, frames: Int, ahead: Int, _ series: [Float]) throws -> [Double] {
         let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "when": [{"feature": "flux_db", "aggregate": ""# + aggregate + #"", "frames": "# + "\(frames)" + #", "ahead": "# + "\(ahead)" + #", "above": 0}]}]}"#
         let rules = try Rules(json: json)
-        var classifier = try ThresholdClassifier(rules: rules)
+        var classifier = try ClassifierStream(model: ThresholdClassifier(rules: rules))
         let names = rules.configuration.featureNames
         let k = names.firstIndex(of: "flux_db")!
         var out = [Double]()
@@ -19,9 +19,8 @@ import TympanIO
             row[k] = x
             if classifier.push(row[...]) != nil { out.append(classifier.explanation(of: 0)[0].value) }
         }
-        // With ahead <= 1 at most one frame waits: flush scores it, and the terms show it.
-        precondition(ahead <= 1)
-        if !classifier.flush().isEmpty { out.append(classifier.explanation(of: 0)[0].value) }
+        // The frames still waiting, one at a time, the terms showing each.
+        while classifier.flushNext() != nil { out.append(classifier.explanation(of: 0)[0].value) }
         return out
     }
 
@@ -36,7 +35,7 @@ import TympanIO
         """#
         let rules = try Rules(json: json)
         #expect(rules.classes[0].combination == .weighted(bias: -2))
-        var classifier = try ThresholdClassifier(rules: rules)
+        var classifier = try ClassifierStream(model: ThresholdClassifier(rules: rules))
         let names = rules.configuration.featureNames
         let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!
         func logistic(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
@@ -65,7 +64,7 @@ import TympanIO
             {"all": [{"feature": "flux_db", "above": 1}, {"feature": "crest_db", "below": 5}], "weight": 4}]}]}
         """#
         let rules = try Rules(json: json)
-        var classifier = try ThresholdClassifier(rules: rules)
+        var classifier = try ClassifierStream(model: ThresholdClassifier(rules: rules))
         let names = rules.configuration.featureNames
         let flux = names.firstIndex(of: "flux_db")!, crest = names.firstIndex(of: "crest_db")!
         var scores = [Double]()
@@ -89,7 +88,7 @@ import TympanIO
     func silenceGate() throws {
         let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "aerosol_spray", "combine": "weighted", "bias": 10, "when": [{"feature": "flatness", "above": 0.5, "weight": 1}]}]}"#
         let rules = try Rules(json: json)
-        var classifier = try ThresholdClassifier(rules: rules)
+        var classifier = try ClassifierStream(model: ThresholdClassifier(rules: rules))
         let names = rules.configuration.featureNames
         let level = names.firstIndex(of: "level_db")!, flatness = names.firstIndex(of: "flatness")!
         var scores = [Double]()

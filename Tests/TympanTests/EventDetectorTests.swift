@@ -92,6 +92,29 @@ import TympanIO
         #expect(never.map(\.eventClass) == [.whistle, .aerosolSpray], "a threshold the whistle's score never reaches silences nothing")
     }
 
+    @Test("An event whose strongest frame is among the last, scored at the end of the stream, is explained by that frame's terms")
+    func explainedAtTheEnd() throws {
+        // The score rises with the level; a second condition looks 10 frames
+        // ahead, so the last 10 frames are scored only when the stream ends.
+        let rules = try Rules(json: #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "when": ["#
+            + #"{"feature": "level_dba", "above": -80, "softness": 200},"#
+            + #"{"feature": "flux_db", "aggregate": "mean", "frames": 3, "ahead": 10, "above": -1000}], "detector": {"on": 0.6, "off": 0.55}}]}"#)
+        // Near silence, then a tone swelling for 0.6 s to its loudest 60 ms before the end, then a little softer.
+        let rate = 16_000.0
+        var x = [Float](repeating: 0, count: 16_000)
+        for i in x.indices {
+            let t = Double(i) / rate
+            let amplitude = t < 0.34 ? 1e-4 : t < 0.94 ? 0.01 + 0.5 * (t - 0.34) / 0.6 : 0.3
+            x[i] = Float(amplitude * Foundation.sin(2 * Double.pi * 1000 * t))
+        }
+        let events = try EventDetector(rules: rules).events(in: x)
+        let event = try #require(events.first)
+        #expect(events.count == 1)
+        #expect(Double(event.offset) / rate > 0.99)  // it lasts to the end
+        let level = try #require(event.explanation.first { $0.term.hasPrefix("level_dba") })
+        #expect(level.value == event.peakLevel, "explained by frame with level \(level.value), the loudest is \(event.peakLevel)")
+    }
+
     @Test("Detection needs the descriptors: a configuration without them is refused")
     func needsDescriptors() throws {
         let json = #"{"format": "tympan-rules", "version": 1, "classes": [{"class": "whistle", "when": [{"feature": "mel_3", "above": 1}]}]}"#

@@ -1,11 +1,17 @@
-/// The compiled model as the C stages take it (`tympan_aggregates_config`,
-/// `tympan_scorer_config`): flat tables of numbers.
-struct CompiledTables: Sendable {
+/// The windowed aggregates a classifier reads, as each stream's aggregates
+/// stage takes them (`tympan_aggregates_config`).
+struct AggregateLayout: Sendable {
     var frameWidth: Int
     var delay: Int
     var features: [Range<Int>]
     var windows: [(feature: Int, frames: Int, ahead: Int)]
     var aggregates: [(window: Int, aggregate: Condition.Aggregate)]
+}
+
+/// The compiled model as the C stages take it (`tympan_aggregates_config`,
+/// `tympan_scorer_config`): flat tables of numbers.
+struct CompiledTables: Sendable {
+    var layout: AggregateLayout
     var conditions: [(value: Int, low: Double, high: Double)]
     var classes: [(bias: Double, terms: [(conditions: [Int], weight: Int64)])]
     var gate: (value: Int, below: Double)?
@@ -20,21 +26,21 @@ extension EventDetector {
     /// so that they read back to the same bits. Nil for rules the C scorer
     /// does not take (soft conditions, classes whose terms must all hold).
     public static func tables(for rules: Rules) throws(TympanError) -> String? {
-        let classifier = try ThresholdClassifier(rules: rules)
-        guard let t = classifier.tables else { return nil }
+        guard let t = try ThresholdClassifier(rules: rules).tables else { return nil }
         let names = rules.configuration.featureNames
         var lines = ["tympan-tables 1"]
         lines += Kernels.describeStream(rules.configuration)
         func number(_ x: Double) -> String { x.isInfinite ? (x > 0 ? "inf" : "-inf") : "\(x)" }
-        lines.append("frame_width \(t.frameWidth)")
-        lines.append("delay \(t.delay)")
-        lines.append("features \(t.features.count)")
-        lines += t.features.map { "feature \($0.lowerBound) \($0.count)" }
-        lines.append("windows \(t.windows.count)")
-        lines += t.windows.map { "window \($0.feature) \($0.frames) \($0.ahead)" }
-        lines.append("aggregates \(t.aggregates.count)")
+        let a = t.layout
+        lines.append("frame_width \(a.frameWidth)")
+        lines.append("delay \(a.delay)")
+        lines.append("features \(a.features.count)")
+        lines += a.features.map { "feature \($0.lowerBound) \($0.count)" }
+        lines.append("windows \(a.windows.count)")
+        lines += a.windows.map { "window \($0.feature) \($0.frames) \($0.ahead)" }
+        lines.append("aggregates \(a.aggregates.count)")
         let kinds = Condition.Aggregate.allCases
-        lines += t.aggregates.map { "aggregate \($0.window) \(kinds.firstIndex(of: $0.aggregate)!)" }
+        lines += a.aggregates.map { "aggregate \($0.window) \(kinds.firstIndex(of: $0.aggregate)!)" }
         lines.append("gate \(t.gate.map { "\($0.value) \(number($0.below))" } ?? "none")")
         lines.append("conditions \(t.conditions.count)")
         lines += t.conditions.map { "condition \($0.value) \(number($0.low)) \(number($0.high))" }

@@ -2,39 +2,40 @@
 /// threshold classifier, and an event tracker per class. Streaming: `append`
 /// returns the events that closed, `finish` closes the rest and starts a new
 /// stream. Chunked input gives the same events as whole input.
+///
+/// A detector is one stream; the rules it runs are a `DetectionModel`, built
+/// once and shared by every detector made from it.
 public final class EventDetector {
-    public let rules: Rules
-    public var configuration: FeatureConfiguration { rules.configuration }
+    public let model: DetectionModel
+    public var rules: Rules { model.rules }
+    public var configuration: FeatureConfiguration { model.configuration }
     private let extractor: FeatureExtractor
-    private var classifier: ThresholdClassifier
+    private var classifier: ClassifierStream
     private var stage: TrackingStage
     private var trace: ScoreTrace?
-    private let levelIndex: Int
     /// A-weighted levels of the frames still waiting for their scores.
     private var levels: [Double]
-    /// Per class: where its onset feature is in a frame, and its recent values.
-    private let onsetReferences: [FeatureReference?]
+    /// Per class: the recent values of its onset feature.
     private var onsetValues: [[Double]]
     /// The levels of the frames computed since the last `takeLevels()`.
     private var levelSummary = LevelSummary()
     /// The frames of the last chunk (reused).
     private var frames: FeatureFrames
 
-    public init(rules: Rules) throws(TympanError) {
-        guard let level = rules.configuration.featureNames.firstIndex(of: "level_dba") else {
-            throw .invalidConfiguration(field: "descriptors", value: "nil",
-                                        reason: "event detection needs the descriptors (level_dba)")
-        }
-        self.rules = rules
-        extractor = try FeatureExtractor(configuration: rules.configuration)
+    public init(model: DetectionModel) throws(TympanError) {
+        self.model = model
+        extractor = try FeatureExtractor(configuration: model.configuration)
         frames = FeatureFrames(featureCount: extractor.featureCount)
-        classifier = try ThresholdClassifier(rules: rules)
-        stage = TrackingStage(rules: rules)
-        levelIndex = level
+        classifier = try ClassifierStream(model: model.classifier)
+        stage = TrackingStage(rules: model.rules)
         levels = Array(repeating: 0, count: classifier.delay + 1)
-        let names = rules.configuration.featureNames
-        onsetReferences = rules.classes.map { $0.detector.onsetFeature.flatMap { FeatureReference($0, names: names) } }
-        onsetValues = Array(repeating: Array(repeating: 0, count: classifier.delay + 1), count: rules.classes.count)
+        onsetValues = Array(repeating: Array(repeating: 0, count: classifier.delay + 1), count: model.rules.classes.count)
+    }
+
+    /// A detector with its own model of `rules` (to run several streams with
+    /// the same rules, make the model once and each detector from it).
+    public convenience init(rules: Rules) throws(TympanError) {
+        try self.init(model: DetectionModel(rules: rules))
     }
 
     /// The bundled rules on the detection front end.
@@ -71,7 +72,8 @@ public final class EventDetector {
     /// Flushes the last frames, closes open events, and starts a new stream.
     public func finish() throws(TympanError) -> [SoundEvent] {
         var events = consume(try extractor.finish())
-        for (e, scores) in classifier.flush() { events += track(e, scores) }
+        // One frame at a time: an event's strongest frame among them is explained by its own terms.
+        while let (e, scores) = classifier.flushNext() { events += track(e, scores) }
         for (i, closed) in stage.finish() { events.append(event(i, closed)) }
         classifier.reset()
         return events.sorted { ($0.onset, $0.eventClass) < ($1.onset, $1.eventClass) }
@@ -90,10 +92,10 @@ public final class EventDetector {
         for k in 0..<frames.frameCount {
             let row = frames[k]
             let t = frames.firstFrame + k
-            levels[t % levels.count] = Double(row[row.startIndex + levelIndex])
+            levels[t % levels.count] = Double(row[row.startIndex + model.levelIndex])
             levelSummary.add(levels[t % levels.count])
-            for i in onsetReferences.indices {
-                guard let reference = onsetReferences[i] else { continue }
+            for i in model.onsetReferences.indices {
+                guard let reference = model.onsetReferences[i] else { continue }
                 var x = 0.0
                 for j in reference.indices { x += Double(row[row.startIndex + j]) }
                 onsetValues[i][t % levels.count] = x / Double(reference.indices.count)
@@ -121,7 +123,8 @@ public final class EventDetector {
     }
 
     private func event(_ i: Int, _ closed: EventTracker.Closed) -> SoundEvent {
-        Self.event(rules.classes[i].eventClass, closed, configuration, classifier.explanation(of: i, from: closed.snapshot))
+        Self.event(rules.classes[i].eventClass, closed, configuration,
+                   model.classifier.explanation(of: i, from: closed.snapshot))
     }
 
     private static func event(_ c: EventClass, _ closed: EventTracker.Closed, _ configuration: FeatureConfiguration,

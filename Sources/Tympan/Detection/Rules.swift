@@ -44,6 +44,22 @@ public struct ClassRule: Sendable {
         /// written by scripts/rules/boost.py.
         case weighted(bias: Double)
     }
+
+    /// The most a weighted class's weights may add up to, in absolute value:
+    /// the classifier sums them in fixed point (2^-40), below 2^60.
+    public static let weightLimit = 1_048_576.0  // 2^20
+
+    /// The absolute sum of a weighted class's weights (0 for an `all` class).
+    var totalWeight: Double {
+        guard case .weighted = combination else { return 0 }
+        return terms.reduce(0) { total, term in
+            switch term {
+            case let .condition(c): total + abs(c.weight)
+            case let .all(_, weight): total + abs(weight)
+            case .any: total  // not in weighted rules
+            }
+        }
+    }
 }
 
 /// One term of a rule: a condition, a group of which any may hold, or (in a

@@ -70,7 +70,12 @@ struct RuleReader: StrictJSONReader {
         for (i, item) in items.enumerated() { terms.append(try term(item, "\(field).when[\(i)]", weighted: weighted)) }
         let detector = try o["detector"].map { v throws(TympanError) in try detectorSettings(v, "\(field).detector") }
             ?? DetectorSettings()
-        return ClassRule(eventClass: eventClass, about: about, terms: terms, combination: combination, detector: detector)
+        let rule = ClassRule(eventClass: eventClass, about: about, terms: terms, combination: combination, detector: detector)
+        guard rule.totalWeight <= ClassRule.weightLimit else {
+            throw fail(when, "\(field).when", "the weights add up to \(rule.totalWeight) in absolute value; at most "
+                       + "1048576 (2^20), what the classifier's fixed-point sums hold")
+        }
+        return rule
     }
 
     func term(_ value: JSONValue, _ field: String, weighted: Bool) throws(TympanError) -> Term {

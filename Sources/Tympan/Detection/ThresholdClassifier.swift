@@ -4,66 +4,63 @@ import Glibc  // exp: the C library's, not Foundation
 import Darwin
 #endif
 
-/// Turns frames into one score in [0, 1] per class, with the value and score
-/// of every rule term kept for explanations. Streaming: the C stage
-/// `tympan_aggregates` keeps each feature's recent values and computes every
-/// windowed aggregate a condition reads; conditions that look ahead delay the
-/// scores by `delay` frames: frame `t - delay` is scored when frame `t`
-/// arrives, and `flush` scores the last frames with the windows cut at the end.
+/// The threshold classifier of one set of rules, built once: immutable and
+/// `Sendable`, shared by every stream and every clip scored with those rules
+/// (each has its own `ClassifierStream`, the little that changes from frame
+/// to frame). It turns the windowed aggregates of frames into one score in
+/// [0, 1] per class, and keeps what explains a score.
 ///
-/// Rules of hard conditions in weighted classes (the bundled rules, and what
-/// `scripts/rules` fits) are compiled for the C stage `tympan_scorer`:
-/// thresholds to bytes, terms to fixed-point sums (2^-40: a weight moves by
-/// at most 5e-13, and a score is the same number on every machine). Other
-/// rules (soft conditions, classes whose terms must all hold, weights past
-/// 2^20) are scored here, every condition through Condition.score and every
-/// sum in doubles; `reference` scores any rules that way (the tests compare).
-struct ThresholdClassifier {
+/// Two kinds of rules, scored two ways:
+/// - Hard conditions in weighted classes (the bundled rules, what
+///   `scripts/rules` fits) are compiled for the C stage `tympan_scorer`:
+///   thresholds to bytes, terms to fixed-point sums (2^-40: a weight moves by
+///   at most 5e-13, and a score is the same number on every machine).
+/// - Hand-written rules with soft conditions or classes whose terms must all
+///   hold are scored here, every condition through its threshold and every
+///   sum in doubles.
+///
+/// A weighted class whose weights add up past 2^20 (`ClassRule.weightLimit`)
+/// is refused here as it is when rules are read. The plain reference the
+/// tests compare both ways with is `ReferenceClassifier`, in Tests/Support.
+final class ThresholdClassifier: Sendable {
     /// A term as indices into the conditions.
-    private indirect enum Node {
+    indirect enum Node: Sendable {
         case leaf(Int)
         case any([Node])
         case all([Int], weight: Double)
     }
 
     /// Every condition of every class, in the rules' order.
-    private let conditions: [Condition]
+    let conditions: [Condition]
     /// The aggregate each condition reads, and where a hard one holds (above
     /// t: [t, inf]; below t: [-inf, t]; between a and b: [a, b]).
-    private let reads: [Int]
-    private let intervals: [(low: Double, high: Double)]
+    let reads: [Int]
+    let intervals: [(low: Double, high: Double)]
     /// Per class, the indices of its conditions (contiguous, in the rules' order).
-    private let classRanges: [Range<Int>]
-    private let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
-    /// Per weighted class: its single conditions with their weights, and its
-    /// groups as ranges into `groupMembers` with their weights.
-    private let leaves: [[(Int, Double)]]
-    private let groups: [[(Range<Int>, Double)]]
-    private let groupMembers: [Int]
+    let classRanges: [Range<Int>]
+    let classes: [(nodes: [Node], combination: ClassRule.Combination)]  // in the rules' order
     /// Frames between the newest frame and the frame being scored.
     let delay: Int
     /// The aggregate holding each frame's `level_db`: a frame quieter than
     /// `silenceDBFS` (digital silence, a dead microphone) scores 0 for every
     /// class, whatever the rules say (nil without the descriptors).
-    private let gate: Int?
+    let gate: Int?
     static let silenceDBFS = -90.0
-    private let aggregates: Kernels.Aggregates
-    /// The compiled model, or nil for rules scored here.
-    private let scorer: Kernels.Scorer?
-    /// The aggregates of the frame scored last that the gate let through, and
-    /// the buffer the next frame's are computed in (the two are swapped when
-    /// the gate lets it through).
-    private var values: [Double]
-    private var next: [Double]
-    private var conditionScores: [Double]  // without the scorer
-    private var classScores: [Double]
+    /// What each stream's aggregates stage is made from.
+    let layout: AggregateLayout
+    /// The compiled model, or nil for hand-written rules scored here.
+    let scorer: Kernels.Scorer?
     /// What the C stages were given (nil without the scorer): written out by
     /// `EventDetector.tables` for a detection run from C alone.
     let tables: CompiledTables?
 
-    /// `reference`: every condition through Condition.score and every sum in
-    /// doubles, one term after the other, whatever the rules.
-    init(rules: Rules, reference: Bool = false) throws(TympanError) {
+    static let fixedPointScale = 1_099_511_627_776.0  // 2^40
+
+    init(rules: Rules) throws(TympanError) {
+        for (k, rule) in rules.classes.enumerated() where rule.totalWeight > ClassRule.weightLimit {
+            throw .invalidRules(source: "rules", line: 0, field: "classes[\(k)].when",
+                                reason: "the weights add up to \(rule.totalWeight) in absolute value; at most 1048576 (2^20)")
+        }
         var all = [Condition]()
         func collect(_ term: Term) {
             switch term {
@@ -131,162 +128,94 @@ struct ThresholdClassifier {
             }
         }
         self.intervals = intervals
-        var leaves = [[(Int, Double)]](), groups = [[(Range<Int>, Double)]](), members = [Int]()
-        for (nodes, _) in classes {
-            var l = [(Int, Double)](), g = [(Range<Int>, Double)]()
-            for node in nodes {
-                switch node {
-                case let .leaf(i): l.append((i, conditions[i].weight))
-                case let .all(indices, weight):
-                    g.append((members.count..<members.count + indices.count, weight))
-                    members += indices
-                case .any: break  // not in weighted rules (refused when read)
-                }
-            }
-            leaves.append(l)
-            groups.append(g)
-        }
-        self.leaves = leaves
-        self.groups = groups
-        groupMembers = members
-        gate = names.contains("level_db")
+        let gate = names.contains("level_db")
             ? aggregate(Condition(feature: "level_db", aggregate: .value, frames: 1, ahead: 0,
                                   threshold: .above(Self.silenceDBFS), softness: 0, line: 0))
             : nil
-        self.aggregates = try Kernels.Aggregates(frameWidth: names.count, features: featureRanges, windows: windows,
-                                                 aggregates: aggregates, delay: delay)
-        // The compiled model: every condition hard, every class weighted, every
-        // class's weights adding up to at most 2^20 (fixed-point sums below 2^60).
-        let compiles = !reference && !conditions.isEmpty && !conditions.contains { $0.softness > 0 }
+        self.gate = gate
+        layout = AggregateLayout(frameWidth: names.count, delay: delay, features: featureRanges, windows: windows,
+                                 aggregates: aggregates)
+        self.delay = delay
+        // The compiled model: every condition hard, every class weighted.
+        let compiles = !conditions.isEmpty && !conditions.contains { $0.softness > 0 }
             && rules.classes.allSatisfy { if case .weighted = $0.combination { true } else { false } }
-            && leaves.indices.allSatisfy { k in
-                leaves[k].reduce(0) { $0 + abs($1.1) } + groups[k].reduce(0) { $0 + abs($1.1) } <= 1_048_576
-            }
-        if compiles {
-            func fixed(_ weight: Double) -> Int64 { Int64((weight * Self.fixedPointScale).rounded()) }
-            let model = rules.classes.indices.map { k -> (bias: Double, terms: [(conditions: [Int], weight: Int64)]) in
-                guard case let .weighted(bias) = rules.classes[k].combination else { return (0, []) }
-                let single = leaves[k].map { i, weight in ([i], fixed(weight)) }
-                let grouped = groups[k].map { range, weight in (range.map { members[$0] }, fixed(weight)) }
-                return (bias, single + grouped)
-            }
-            let flat = zip(reads, intervals).map { ($0, $1.low, $1.high) }
-            scorer = try Kernels.Scorer(valueCount: aggregates.count, intervals: flat, classes: model,
-                                        gate: gate.map { ($0, Self.silenceDBFS) })
-            tables = CompiledTables(frameWidth: names.count, delay: delay, features: featureRanges, windows: windows,
-                                    aggregates: aggregates, conditions: flat, classes: model,
-                                    gate: gate.map { ($0, Self.silenceDBFS) })
-        } else {
+        guard compiles else {
             scorer = nil
             tables = nil
+            return
         }
-        values = Array(repeating: 0, count: aggregates.count)
-        next = values
-        conditionScores = Array(repeating: 0, count: conditions.count)
-        classScores = Array(repeating: 0, count: rules.classes.count)
-        self.delay = delay
+        func fixed(_ weight: Double) -> Int64 { Int64((weight * Self.fixedPointScale).rounded()) }
+        // Per class: its single conditions, then its groups, each with its weight.
+        let model = classes.map { nodes, combination -> (bias: Double, terms: [(conditions: [Int], weight: Int64)]) in
+            guard case let .weighted(bias) = combination else { return (0, []) }
+            var single = [(conditions: [Int], weight: Int64)](), grouped = [(conditions: [Int], weight: Int64)]()
+            for node in nodes {
+                switch node {
+                case let .leaf(i): single.append(([i], fixed(conditions[i].weight)))
+                case let .all(indices, weight): grouped.append((indices, fixed(weight)))
+                case .any: break  // not in weighted rules (refused when read)
+                }
+            }
+            return (bias, single + grouped)
+        }
+        let flat = zip(reads, intervals).map { ($0, $1.low, $1.high) }
+        let gated = gate.map { ($0, Self.silenceDBFS) }
+        scorer = try Kernels.Scorer(valueCount: aggregates.count, intervals: flat, classes: model, gate: gated)
+        tables = CompiledTables(layout: layout, conditions: flat, classes: model, gate: gated)
     }
-
-    static let fixedPointScale = 1_099_511_627_776.0  // 2^40
 
     /// Whether the compiled model (the C scorer) scores these rules.
     var isCompiled: Bool { scorer != nil }
 
-    /// Adds the next frame; returns the index of the frame now scored and its
-    /// scores (in the order of the rules' classes), or nil while the delay fills.
-    mutating func push(_ frame: ArraySlice<Float>) -> (frame: Int, scores: [Double])? {
-        let e = aggregates.push(frame, into: &next)
-        guard let e else { return nil }
-        return (e, evaluate())
+    var classCount: Int { classes.count }
+
+    // MARK: Hand-written rules, scored here
+
+    /// Condition i's score at aggregates `values`: a hard condition holds when
+    /// low <= x <= high (both comparisons made, as the scorer does).
+    func conditionScore(_ i: Int, _ values: [Double]) -> Double {
+        let x = values[reads[i]]
+        return conditions[i].softness > 0 ? conditions[i].score(x)
+            : Double((x >= intervals[i].low ? 1 : 0) & (x <= intervals[i].high ? 1 : 0))
     }
 
-    /// Scores the frames still waiting for frames that will not come.
-    mutating func flush() -> [(frame: Int, scores: [Double])] {
-        var scored = [(frame: Int, scores: [Double])]()
-        while let e = aggregates.flush(into: &next) {
-            scored.append((e, evaluate()))
-        }
-        return scored
-    }
-
-    /// The scores of the frame whose aggregates are in `next`, in `classScores`
-    /// (reused from frame to frame: a steady stream allocates nothing here as
-    /// long as callers let go of the array they were given before the next frame).
-    private mutating func evaluate() -> [Double] {
-        var out = classScores
-        classScores = []  // `out` is the only reference while it is written: no copy
-        defer { classScores = out }
-        if let scorer {
-            let open = scorer.score(next, into: &out)
-            if open { swap(&values, &next) }
-            return out
-        }
-        if let gate, next[gate] < Self.silenceDBFS {
-            for k in out.indices { out[k] = 0 }
-            return out
-        }
-        swap(&values, &next)
-        // A hard condition holds when low <= x <= high (both comparisons made, as the scorer does).
-        for i in conditions.indices {
-            let x = values[reads[i]]
-            conditionScores[i] = conditions[i].softness > 0 ? conditions[i].score(x)
-                : Double((x >= intervals[i].low ? 1 : 0) & (x <= intervals[i].high ? 1 : 0))
-        }
-        combine(into: &out)
-        return out
-    }
-
-    /// Condition i's score at the frame just scored, without the scorer.
-    private func conditionScore(_ i: Int) -> Double { conditionScores[i] }
-
-    private func score(_ node: Node) -> Double {
+    private func score(_ node: Node, _ scores: [Double]) -> Double {
         switch node {
-        case let .leaf(i): conditionScore(i)
-        case let .any(nodes): nodes.map(score).max() ?? 0
-        case let .all(indices, _): indices.map(conditionScore).min() ?? 0
+        case let .leaf(i):
+            return scores[i]
+        case let .any(nodes):
+            var best = 0.0
+            for n in nodes { best = Swift.max(best, score(n, scores)) }
+            return best
+        case let .all(indices, _):
+            var least = 1.0
+            for i in indices { least = Swift.min(least, scores[i]) }
+            return least
         }
     }
 
     /// The class scores from the condition scores: for a weighted class the
     /// logistic of its bias plus its weights (a group counts its smallest
     /// score); for an `all` class its smallest term.
-    private func combine(into out: inout [Double]) {
+    func combine(_ scores: [Double], into out: inout [Double]) {
         for k in classes.indices {
+            let nodes = classes[k].nodes
             switch classes[k].combination {
             case .all:
-                out[k] = classes[k].nodes.map(score).min() ?? 0
+                var least = 1.0
+                for n in nodes { least = Swift.min(least, score(n, scores)) }
+                out[k] = nodes.isEmpty ? 0 : least
             case let .weighted(bias):
                 var z = bias
-                for (i, weight) in leaves[k] { z += weight * conditionScore(i) }
-                for (range, weight) in groups[k] {
-                    var s = 1.0
-                    for m in range { s = Swift.min(s, conditionScore(groupMembers[m])) }
-                    z += weight * s
-                }
+                // Single conditions first, then groups: the order the compiled model sums in.
+                for case let .leaf(i) in nodes { z += conditions[i].weight * scores[i] }
+                for n in nodes { if case let .all(_, weight) = n { z += weight * score(n, scores) } }
                 out[k] = 1 / (1 + exp(-z))
             }
         }
     }
 
-    /// The values and scores of one class's conditions at a frame: cheap to
-    /// keep at every new best frame of an event; the text is made once, when
-    /// the event closes.
-    struct Snapshot: Sendable {
-        var values: [Double]
-        var scores: [Double]
-        static let empty = Snapshot(values: [], scores: [])
-    }
-
-    func snapshot(of classIndex: Int) -> Snapshot {
-        let range = classRanges[classIndex]
-        return Snapshot(values: range.map { values[reads[$0]] },
-                        scores: scorer?.conditions(range) ?? Array(conditionScores[range]))
-    }
-
-    /// The terms of a class at the frame just scored (see the other overload).
-    func explanation(of classIndex: Int) -> [Explanation] {
-        explanation(of: classIndex, from: snapshot(of: classIndex))
-    }
+    // MARK: Explanations
 
     /// The terms of a class as a snapshot holds them: for a weighted class, the
     /// terms that held, largest contribution first.
@@ -318,8 +247,13 @@ struct ThresholdClassifier {
             .sorted { ($0.weight ?? 0) * $0.score > ($1.weight ?? 0) * $1.score }
     }
 
-    mutating func reset() {
-        aggregates.reset()
+    /// The values and scores of one class's conditions at a frame: cheap to
+    /// keep at every new best frame of an event; the text is made once, when
+    /// the event closes.
+    struct Snapshot: Sendable {
+        var values: [Double]
+        var scores: [Double]
+        static let empty = Snapshot(values: [], scores: [])
     }
 }
 

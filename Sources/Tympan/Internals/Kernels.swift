@@ -180,9 +180,9 @@ enum Kernels {
         private let handle: OpaquePointer
         let count: Int
 
-        init(frameWidth: Int, features: [Range<Int>], windows: [(feature: Int, frames: Int, ahead: Int)],
-             aggregates: [(window: Int, aggregate: Condition.Aggregate)], delay: Int) throws(TympanError)
-        {
+        init(layout: AggregateLayout) throws(TympanError) {
+            let (frameWidth, features, windows, aggregates, delay) =
+                (layout.frameWidth, layout.features, layout.windows, layout.aggregates, layout.delay)
             let first = features.map(\.lowerBound), width = features.map(\.count)
             let windowFeature = windows.map(\.feature), frames = windows.map(\.frames), ahead = windows.map(\.ahead)
             let aggregateWindow = aggregates.map(\.window)
@@ -257,9 +257,14 @@ enum Kernels {
     }
 
     /// Owns one `tympan_scorer`: a compiled weighted model of hard conditions.
-    final class Scorer {
+    /// Owns one `tympan_scorer`, the compiled model: read only after create,
+    /// so one serves every stream on any thread (each stream passes its own
+    /// `held` bytes).
+    final class Scorer: @unchecked Sendable {
         private let handle: OpaquePointer
         let valueCount: Int, classCount: Int
+        /// The bytes each stream keeps for this model.
+        let heldCount: Int
 
         /// `intervals`: per condition, the value it reads and where it holds;
         /// `terms`: per class, its bias and its terms (conditions, fixed-point weight).
@@ -308,30 +313,37 @@ enum Kernels {
             self.handle = handle
             self.valueCount = valueCount
             classCount = classes.count
+            heldCount = tympan_scorer_held_count(handle)
         }
 
         deinit { tympan_scorer_destroy(handle) }
 
-        /// The class scores of one frame's values; false when the gate closed (every score 0).
-        func score(_ values: [Double], into scores: inout [Double]) -> Bool {
+        /// The class scores of one frame's values, a stream's `held` bytes
+        /// written; false when the gate closed (every score 0, `held` kept).
+        func score(_ values: [Double], held: inout [UInt8], into scores: inout [Double]) -> Bool {
             var gated: Int32 = 0
             let status = values.withUnsafeBufferPointer { values in
-                scores.withUnsafeMutableBufferPointer { scores in
-                    tympan_scorer_process(handle, values.baseAddress, values.count, scores.baseAddress, scores.count, &gated)
+                held.withUnsafeMutableBufferPointer { held in
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        tympan_scorer_process(handle, values.baseAddress, values.count, held.baseAddress, held.count,
+                                              scores.baseAddress, scores.count, &gated)
+                    }
                 }
             }
             precondition(status == TYMPAN_OK, "tympan_scorer_process: the classifier sized its buffers wrong")
             return gated == 0
         }
 
-        /// Whether conditions `range` held at the last frame the gate let through.
-        func conditions(_ range: Range<Int>) -> [Double] {
-            var held = [UInt8](repeating: 0, count: range.count)
-            let status = held.withUnsafeMutableBufferPointer {
-                tympan_scorer_conditions(handle, range.lowerBound, $0.baseAddress, range.count)
+        /// Whether conditions `range` held, as a stream's `held` bytes keep them.
+        func conditions(_ range: Range<Int>, held: [UInt8]) -> [Double] {
+            var out = [UInt8](repeating: 0, count: range.count)
+            let status = held.withUnsafeBufferPointer { held in
+                out.withUnsafeMutableBufferPointer {
+                    tympan_scorer_conditions(handle, held.baseAddress, held.count, range.lowerBound, $0.baseAddress, range.count)
+                }
             }
             precondition(status == TYMPAN_OK, "tympan_scorer_conditions: a range outside the model")
-            return held.map(Double.init)
+            return out.map(Double.init)
         }
     }
 }
