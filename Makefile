@@ -133,7 +133,7 @@ TERMS ?= 25
 loso: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
 	@[ -n "$(RULES)" ] || $(MAKE) --no-print-directory fit-splits
-	"$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(NO_SITE),--no-site) $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
+	TYMPAN="$$($(SWIFT) build -c release --show-bin-path)/tympan" "$$(scripts/python-env.sh $(if $(RULES),,rules))" scripts/rules/loso.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan" $(if $(RULES),--rules $(RULES),--fit --choose --terms $(TERMS)) $(if $(PENALTY),--penalty $(PENALTY)) $(if $(WITHOUT),--without $(WITHOUT)) $(if $(NO_SITE),--no-site) $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(OUT_LOSO),--out $(OUT_LOSO))
 
 # Leave one generator variant out (scripts/rules/lovo.py): for each class and each
 # variant of the synthetic generator, a rule fitted on train+train2 and settings
@@ -144,7 +144,7 @@ lovo: build
 	@for split in train train2 train3 train4 validation; do \
 	    [ -d fixtures/scenes/$$split ] || (cd fixtures/generate && "$$(../../scripts/python-env.sh)" generate.py --split $$split) || exit 1; \
 	done
-	"$$(scripts/python-env.sh rules)" scripts/rules/lovo.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan"
+	TYMPAN="$$($(SWIFT) build -c release --show-bin-path)/tympan" "$$(scripts/python-env.sh rules)" scripts/rules/lovo.py --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan"
 
 # Fits the rules tympan ships (Sources/Tympan/Detection/bundled-rules.json and
 # docs/bundled-rules.md) from committed inputs: the real recordings make
@@ -157,7 +157,7 @@ rules: build
 	@[ -d fixtures/real/audio ] || $(MAKE) fixtures-real
 	@$(MAKE) --no-print-directory fit-splits
 	mkdir -p $(OUT_RULES)
-	"$$(scripts/python-env.sh rules)" scripts/rules/loso.py --bundle $(OUT_RULES)/fitted.json --terms $(TERMS) $(if $(PENALTY),--penalty $(PENALTY)) --out $(OUT_RULES) --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan"
+	TYMPAN="$$($(SWIFT) build -c release --show-bin-path)/tympan" "$$(scripts/python-env.sh rules)" scripts/rules/loso.py --bundle $(OUT_RULES)/fitted.json --terms $(TERMS) $(if $(PENALTY),--penalty $(PENALTY)) --out $(OUT_RULES) --tympan "$$($(SWIFT) build -c release --show-bin-path)/tympan"
 	"$$(scripts/python-env.sh rules)" scripts/rules/bundle.py $(OUT_RULES)/fitted.json --about scripts/rules/about.json
 	$(SWIFT) build -c release --product tympan
 

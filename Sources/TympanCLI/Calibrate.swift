@@ -30,8 +30,7 @@ struct Calibrate: ParsableCommand {
     @Option(name: .customLong("validation-audio"), help: "The held-out clips (default: the --audio folder).")
     var validationAudio: String?
 
-    @Option(help: "The rules to start from (default: the bundled rules).")
-    var rules: String?
+    @OptionGroup var rules: RulesOptions  // to start from
 
     @Option(help: "F1 given up per false alarm per hour on background-only clips.")
     var penalty: Double = 0.005
@@ -59,9 +58,7 @@ struct Calibrate: ParsableCommand {
     }
 
     func run() throws {
-        let startText = try rules.map { try readTextFile($0, kind: "rules") } ?? Rules.bundledJSON
-        let start: Rules
-        do { start = try Rules(json: startText, source: rules ?? "bundled rules") } catch { throw ValidationError("\(error)") }
+        let (startText, start) = try rules.loadWithText()
         let model = try DetectionModel(rules: start)  // one for every clip
         var sites = try Sites(siteMap, model: model)  // shared: a site heard for training is not heard again for validation
         let train = Calibration(clips: try clips(audio, model, sites: &sites), reference: try readLabels(reference), penalty: penalty)

@@ -42,7 +42,7 @@ struct Detect: ParsableCommand {
     func loadRules() throws -> Rules {
         var configuration = FeatureConfiguration.detection
         configuration.descriptors?.calibration = detection.calibration ?? 0
-        return try readRules(detection.rules, configuration: configuration)
+        return try detection.rules.load(configuration: configuration)
     }
 
     func run() throws {

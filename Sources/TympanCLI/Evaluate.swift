@@ -28,8 +28,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Estimated events (DCASE TSV) to score instead of running detection.")
     var estimate: String?
 
-    @Option(help: "A rules file for --audio (default: the bundled rules).")
-    var rules: String?
+    @OptionGroup var rules: RulesOptions  // with --audio
 
     @Option(help: "With --audio: a TSV of clip filename and a recording of its site, listened to before the clip.")
     var siteMap: String?
@@ -42,7 +41,7 @@ struct Evaluate: ParsableCommand {
 
     func validate() throws {
         guard (audio == nil) != (estimate == nil) else { throw ValidationError("give exactly one of --audio and --estimate") }
-        if rules != nil && audio == nil { throw ValidationError("--rules goes with --audio") }
+        if rules.path != nil && audio == nil { throw ValidationError("--rules goes with --audio") }
         if siteMap != nil && audio == nil { throw ValidationError("--site-map goes with --audio") }
     }
 
@@ -57,7 +56,7 @@ struct Evaluate: ParsableCommand {
         if let estimate {
             estimated = try readLabels(estimate)
         } else if let audio {
-            let loaded = try readRules(rules)
+            let loaded = try rules.load()
             let model = try DetectionModel(rules: loaded)  // one for every clip
             var sites = try Sites(siteMap, model: model)  // a malformed map stops before any audio is read
             let files = try audioFiles(in: audio)

@@ -33,11 +33,15 @@ func readTextFile(_ path: String, kind: String) throws -> String {
 }
 
 /// The rules of a file, or the bundled ones, checked against `configuration`'s
-/// features: how every command loads rules. An error names the file and the line.
-func readRules(_ path: String?, configuration: FeatureConfiguration = .detection) throws -> Rules {
-    guard let path else { return try Rules.bundled(for: configuration) }
-    let text = try readTextFile(path, kind: "rules")
-    do { return try Rules(json: text, source: path, configuration: configuration) } catch { throw ValidationError(error.description) }
+/// features, with the text they were read from: how every command loads rules
+/// (through `RulesOptions`, or `rules --check`). An error names the file and the line.
+func readRules(_ path: String?, configuration: FeatureConfiguration = .detection) throws -> (text: String, rules: Rules) {
+    let text = try path.map { try readTextFile($0, kind: "rules") } ?? Rules.bundledJSON
+    do {
+        return (text, try Rules(json: text, source: path ?? "bundled rules", configuration: configuration))
+    } catch {
+        throw ValidationError(error.description)
+    }
 }
 
 /// A DCASE labels file; an error names the file and the line.

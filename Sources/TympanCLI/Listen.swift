@@ -85,7 +85,7 @@ struct Listen: ParsableCommand {
         }
         if let spool { c.spool = spool }
         if let siteState { c.siteState = siteState }
-        if let rules = detection.rules { c.rules = rules }
+        if let rules = detection.rules.path { c.rules = rules }
         if let calibration = detection.calibration { c.calibration = calibration }
         if let healthInterval {
             guard (1...86_400).contains(healthInterval) else {

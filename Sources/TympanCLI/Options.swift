@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tympan
 import TympanIO
 
 extension RawPCMStream.Encoding: ExpressibleByArgument {}
@@ -38,12 +39,29 @@ struct RawInputOptions: ParsableArguments {
     }
 }
 
+/// Which rules a command runs, as every command that takes rules takes them:
+/// `--rules FILE`, or the bundled rules.
+struct RulesOptions: ParsableArguments {
+    @Option(name: .customLong("rules"),
+            help: "A rules file (default: the bundled rules, which `tympan rules` prints; listen: config key rules).")
+    var path: String?
+
+    /// The rules, checked against `configuration`'s features.
+    func load(configuration: FeatureConfiguration = .detection) throws -> Rules {
+        try readRules(path, configuration: configuration).rules
+    }
+
+    /// The rules and the text they were read from (what `calibrate` rewrites).
+    func loadWithText(configuration: FeatureConfiguration = .detection) throws -> (text: String, rules: Rules) {
+        try readRules(path, configuration: configuration)
+    }
+}
+
 /// What every command that detects takes: the rules, the sensor id, the
 /// calibration and the start time. Unset, each is the command's default
 /// (`listen`: its configuration file's key).
 struct DetectionOptions: ParsableArguments {
-    @Option(help: "A rules file (default: the bundled rules; `tympan rules` prints them; listen: config key rules).")
-    var rules: String?
+    @OptionGroup var rules: RulesOptions
 
     @Option(help: "Sensor id written in every record (detect: default local; listen: config key sensor).")
     var sensor: String?

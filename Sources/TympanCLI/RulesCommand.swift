@@ -22,12 +22,11 @@ struct RulesCommand: ParsableCommand {
     @Flag(help: "Print the compiled tables of the per-frame detection instead of the rules.")
     var tables = false
 
-    @Option(help: "With --tables: the rules file to compile (default: the bundled rules).")
-    var rules: String?
+    @OptionGroup var rules: RulesOptions  // with --tables
 
     func run() throws {
         if tables {
-            let compiled = try readRules(rules)
+            let compiled = try rules.load()
             guard let text = try EventDetector.tables(for: compiled) else {
                 printError("these rules are scored in Swift (soft conditions or classes whose terms must all hold): no C tables")
                 throw ExitCode(1)
@@ -35,20 +34,19 @@ struct RulesCommand: ParsableCommand {
             print(text, terminator: "")
             return
         }
-        if rules != nil { throw ValidationError("--rules goes with --tables") }
+        if rules.path != nil { throw ValidationError("--rules goes with --tables") }
         guard let check else {
             print(Rules.bundledJSON)
             return
         }
-        let text: String
-        text = try readTextFile(check, kind: "rules")
+        let rules: Rules
         do {
-            let rules = try Rules(json: text, source: check)
-            print("ok: \(rules.classes.count) classes (\(rules.classes.map(\.eventClass.label).joined(separator: ", ")))")
-        } catch {
-            printError(error.description)
+            rules = try readRules(check).rules
+        } catch let error as ValidationError {
+            printError(error.message)
             throw ExitCode(1)
         }
+        print("ok: \(rules.classes.count) classes (\(rules.classes.map(\.eventClass.label).joined(separator: ", ")))")
     }
 }
 
@@ -69,11 +67,10 @@ struct Replay: ParsableCommand {
     @Argument(help: "The trace file.")
     var trace: String
 
-    @Option(help: "The rules whose trackers to run (default: the bundled rules; the same the tables came from).")
-    var rules: String?
+    @OptionGroup var rules: RulesOptions  // whose trackers to run: the same the tables came from
 
     func run() throws {
-        let rules = try readRules(rules)
+        let rules = try self.rules.load()
         let bytes = try readFile(trace, kind: "trace", limit: 1 << 30)
         guard bytes.count % 8 == 0 else {
             throw ValidationError("trace '\(trace)' is \(bytes.count) bytes, not a whole number of doubles")

@@ -30,4 +30,28 @@ import Testing
             #expect(!r.stderr.contains("audio"), "\(arguments): \(r.stderr)")
         }
     }
+
+    @Test("A malformed rules file is refused the same way by every command that takes rules: its path, line and field")
+    func malformedRules() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tympan-bad-rules-\(getpid()).json").path
+        try #"{"format": "tympan-rules", "version": 1, "classes": [\#n  {"class": "whistle", "when": [{"feature": "flux_db", "abov": 1}]}]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let test = CLI.path("scenes/test")
+        let labels = CLI.path("scenes/test.tsv")
+        let commands: [[String]] = [
+            ["rules", "--check", path],
+            ["rules", "--tables", "--rules", path],
+            ["detect", "--rules", path, test + "/test_0000.flac"],
+            ["evaluate", "--reference", labels, "--audio", test, "--rules", path],
+            ["calibrate", "--reference", labels, "--audio", test, "--rules", path, "--out", path + ".out"],
+            ["replay", "/dev/null", "--rules", path],
+        ]
+        for arguments in commands {
+            let r = try CLI.run(arguments)
+            #expect(r.status != 0, "\(arguments)")
+            #expect(r.stderr.contains("\(path):2") && r.stderr.contains("classes[0].when[0]"), "\(arguments): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + ".out"))
+    }
 }

@@ -21,15 +21,30 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import AGGREGATES, WINDOWS  # noqa: E402
-# Absolute levels move with the microphone's calibration and the street's
-# loudness: of level_dba only its range over a window (a relative figure) is used.
-KEYS = [(d, a, w) for d in common.DESCRIPTORS for a, w in [("value", 1)] + [(a, w) for a in AGGREGATES for w in WINDOWS]
-        if d != "level_dba" or a == "range"]
+
+
+def keys():
+    """The fit's columns (descriptor, aggregate, window), made the first time
+    they are used from the descriptors the binary prints. Absolute levels move
+    with the microphone's calibration and the street's loudness: of level_dba
+    only its range over a window (a relative figure) is used."""
+    if "KEYS" not in globals():
+        globals()["KEYS"] = [(d, a, w) for d in common.DESCRIPTORS
+                             for a, w in [("value", 1)] + [(a, w) for a in AGGREGATES for w in WINDOWS]
+                             if d != "level_dba" or a == "range"]
+    return globals()["KEYS"]
+
+
+def __getattr__(name):
+    """boost.KEYS, as keys() makes them."""
+    if name == "KEYS":
+        return keys()
+    raise AttributeError(f"module 'boost' has no attribute {name!r}")
 
 
 def columns(x, names):
     out = []
-    for d, a, w in KEYS:
+    for d, a, w in keys():
         v = x[:, names.index(d)].astype(np.float64)
         out.append(v if a == "value" else common.windowed(v, w, a))
     return np.stack(out, axis=1).astype(np.float32)
@@ -86,7 +101,7 @@ def additive(model):
 
 
 def condition(j, direction, t):
-    d, a, f = KEYS[j]
+    d, a, f = keys()[j]
     out = {"feature": d}
     if a != "value":
         out.update({"aggregate": a, "frames": f, "ahead": f // 2})

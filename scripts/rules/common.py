@@ -1,9 +1,11 @@
 """What the rule tooling shares: the paths, the classes, the descriptors a fit
-reads (in the order its columns are made: the fitted model depends on it) with
-the windows and aggregates over them, the scenes' features and frame labels.
+reads (the front end's, as `tympan features --names` prints them, but those it
+leaves out) with the windows and aggregates over them, the scenes' features and
+frame labels.
 """
 import io
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -11,7 +13,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 HOP, SR = 160, 16000
-TYMPAN = str(ROOT / ".build/release/tympan")
+# The binary whose front end the tooling reads (make test-fixtures sets TYMPAN).
+TYMPAN = os.environ.get("TYMPAN") or str(ROOT / ".build/release/tympan")
 
 # Each class's detector settings before a fit; tympan calibrate chooses on,
 # off, min_duration and merge_gap again (detector.json says why the rest).
@@ -19,17 +22,10 @@ DETECTOR = {c: d for c, d in json.loads((Path(__file__).resolve().parent / "dete
             if c != "about"}
 CLASSES = list(DETECTOR)
 
-# The descriptors of `tympan features --preset detection --names` a fit reads:
-# all but the gate's level_db, background_dba and the band levels band_<b>_db
-# (absolute levels move with the microphone's gain and the distance; their
-# relative forms, the ratios and the levels above the background, are read).
-# test_loso.py checks these against the names the binary prints.
-DESCRIPTORS = ["level_dba", "centroid_hz", "bandwidth_hz", "flatness", "rolloff_hz", "flux_db", "crest_db", "zcr",
-               "tonality_db", "pitch_hz", "harmonicity", "band_low_ratio_db", "band_mid_ratio_db", "band_high_ratio_db",
-               "band_top_ratio_db", "above_background_db", "band_low_above_db", "band_mid_above_db",
-               "band_high_above_db", "band_top_above_db", "band_low_tonality_db", "band_mid_tonality_db",
-               "band_high_tonality_db", "band_top_tonality_db", "band_low_peak_hz", "band_mid_peak_hz", "band_high_peak_hz",
-               "band_top_peak_hz"]
+# The descriptors a fit leaves out: the gate's level_db, background_dba and the
+# band levels band_<b>_db (absolute levels move with the microphone's gain and
+# the distance; their relative forms, the ratios and the levels above the
+# background, are read).
 LEFT_OUT = ["level_db", "band_low_db", "band_mid_db", "band_high_db", "band_top_db", "background_dba"]
 WINDOWS = [5, 11, 21, 41]
 AGGREGATES = ["mean", "max", "min", "range"]
@@ -37,8 +33,30 @@ AGGREGATES = ["mean", "max", "min", "range"]
 
 def feature_names(tympan=TYMPAN):
     """The columns of `tympan features --preset detection`."""
+    if not Path(tympan).exists():
+        raise SystemExit(f"{tympan} does not exist: build it first (swift build -c release --product tympan)")
     return subprocess.run([tympan, "features", "x", "--preset", "detection", "--names"], check=True,
                           capture_output=True, text=True).stdout.split()
+
+
+def descriptors(tympan=TYMPAN):
+    """The descriptors a fit reads, in the front end's column order: the columns
+    of `tympan features --preset detection --names` after the mel bands, but
+    LEFT_OUT. (The order is the fit's: a fit on reordered columns finds the same
+    terms, with a group's two conditions possibly the other way round.)"""
+    names = feature_names(tympan)
+    unknown = sorted(set(LEFT_OUT) - set(names))
+    if unknown:
+        raise SystemExit(f"LEFT_OUT names columns the front end does not have: {unknown}")
+    return [n for n in names if not n.startswith("mel_") and n not in LEFT_OUT]
+
+
+def __getattr__(name):
+    """DESCRIPTORS: read from the binary the first time it is used."""
+    if name == "DESCRIPTORS":
+        globals()["DESCRIPTORS"] = descriptors()
+        return globals()["DESCRIPTORS"]
+    raise AttributeError(f"module 'common' has no attribute {name!r}")
 
 
 def windowed(x, frames, aggregate):
