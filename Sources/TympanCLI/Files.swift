@@ -1,30 +1,17 @@
 import ArgumentParser
 import Tympan
 import TympanEvaluation
+import TympanIO
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A file the user named, read whole (`limit` bytes at most): an error names the
-/// kind of file (`kind`: "rules", "labels", "trace", ...), the path and what went wrong.
+/// A file the user named, read whole (`limit` bytes at most) by `UserFile`:
+/// an error names the kind of file (`kind`: "rules", "labels", "trace", ...),
+/// the path and what went wrong.
 func readFile(_ path: String, kind: String, limit: Int) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-        throw ValidationError("cannot read \(kind) '\(path)': \(String(cString: strerror(errno)))")
-    }
-    defer { fclose(file) }
-    var bytes = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, file)
-        if n == 0 {
-            if ferror(file) != 0 { throw ValidationError("cannot read \(kind) '\(path)': \(String(cString: strerror(errno)))") }
-            break
-        }
-        bytes.append(contentsOf: buffer[0..<n])
-        if bytes.count > limit { throw ValidationError("\(kind) '\(path)' is larger than \(limit >> 20) MB") }
-    }
-    return bytes
+    do { return try UserFile.bytes(path, kind: kind, limit: limit) } catch { throw ValidationError(error.description) }
 }
 
 /// A text file the user named (16 MB at most), as `readFile` reads it.
@@ -34,14 +21,10 @@ func readTextFile(_ path: String, kind: String) throws -> String {
 
 /// The rules of a file, or the bundled ones, checked against `configuration`'s
 /// features, with the text they were read from: how every command loads rules
-/// (through `RulesOptions`, or `rules --check`). An error names the file and the line.
+/// (through `RulesOptions`, or `rules --check`), as the sensor daemon does
+/// (`UserFile.rules`). An error names the file and the line.
 func readRules(_ path: String?, configuration: FeatureConfiguration = .detection) throws -> (text: String, rules: Rules) {
-    let text = try path.map { try readTextFile($0, kind: "rules") } ?? Rules.bundledJSON
-    do {
-        return (text, try Rules(json: text, source: path ?? "bundled rules", configuration: configuration))
-    } catch {
-        throw ValidationError(error.description)
-    }
+    do { return try UserFile.rules(path, configuration: configuration) } catch { throw ValidationError("\(error)") }
 }
 
 /// A DCASE labels file; an error names the file and the line.

@@ -92,11 +92,7 @@ public final class Listener {
         var features = FeatureConfiguration.detection
         features.descriptors?.calibration = c.calibration
         do {
-            guard let path = c.rules else { return try Rules.bundled(for: features) }
-            guard let text = readSmallFile(path) else { throw ListenError("rules: cannot read '\(path)'") }
-            return try Rules(json: text, source: path, configuration: features)
-        } catch let error as ListenError {
-            throw error
+            return try UserFile.rules(c.rules, configuration: features).rules
         } catch {
             throw ListenError("\(error)")
         }
