@@ -73,14 +73,15 @@ fuzz: fuzz-sensor
 # The whole Swift test suite under AddressSanitizer (UndefinedBehaviorSanitizer
 # too for the C targets; Swift checks overflow and bounds itself), then the
 # threaded tests under ThreadSanitizer: the daemon, the spool, FFTW planning,
-# and the whole platform suite (ingest thread, API, PostgreSQL watchdog).
+# and the whole platform suite (ingest thread, API, PostgreSQL watchdog), and detectors
+# sharing one compiled model on concurrent tasks (ClassifierReferenceTests/shared).
 # TYMPAN_SANITIZE (read by Package.swift) instruments this package's own
 # targets in .build and reuses the dependencies' plain objects: about 3 minutes
 # a build instead of 24 for `--sanitize` on everything. A sanitizer's report
 # fails the run. The last step puts the plain build back.
 SANITIZER_OPTIONS = ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	TSAN_OPTIONS=halt_on_error=1
-TSAN_TESTS = ConcurrencyTests|ListenCommandTests|SpoolTests|TympanPlatformTests
+TSAN_TESTS = ConcurrencyTests|ListenCommandTests|SpoolTests|TympanPlatformTests|ClassifierReferenceTests/shared
 test-sanitizers: bootstrap
 	TYMPAN_SANITIZE=address $(SWIFT) build --build-tests --manifest-cache none
 	url=$$(scripts/postgres-test.sh start) && TYMPAN_TEST_POSTGRES=$$url TYMPAN_SANITIZE=address $(SANITIZER_OPTIONS) \
