@@ -55,10 +55,12 @@ public struct ReferenceClassifier {
         return frames.map { row in cols.reduce(0.0) { $0 + Double(row[$1]) } / Double(cols.count) }
     }
 
-    /// A condition's value at frame e: its statistic over its window.
+    /// A condition's value at frame e: its statistic over its window, frames
+    /// [e + ahead - frames + 1, e + ahead] cut at the stream's ends; a window
+    /// wholly past the end (looking further ahead than it is long) reads the last frame.
     func value(_ c: Condition, at e: Int, _ feature: [Double]) -> Double {
         if c.aggregate == .value { return feature[e] }
-        let last = min(feature.count - 1, e + c.ahead), first = max(0, e + c.ahead - c.frames + 1)
+        let last = min(feature.count - 1, e + c.ahead), first = min(max(0, e + c.ahead - c.frames + 1), last)
         let window = feature[first...last]
         let largest = window.max()!, smallest = window.min()!
         switch c.aggregate {

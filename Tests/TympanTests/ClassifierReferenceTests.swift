@@ -93,7 +93,7 @@ import TympanIO
         try Rules(json: #"{"format": "tympan-rules", "version": 1, "classes": ["# + classes + "]}")
     }
 
-    @Test("Compiled shapes: between thresholds, groups of two and three conditions next to single ones, windows looking ahead; every frame as the reference's")
+    @Test("Compiled shapes: between thresholds, groups of two and three conditions next to single ones, windows looking ahead (one further than it is long, wholly past the end at the last frames); every frame as the reference's")
     func compiled() throws {
         let r = try Self.rules("""
             {"class": "whistle", "combine": "weighted", "bias": -1, "when": [
@@ -104,7 +104,8 @@ import TympanIO
               {"feature": "crest_db", "aggregate": "mean", "frames": 2, "ahead": 1, "above": 3, "weight": 0.75}]},
             {"class": "scream", "combine": "weighted", "bias": -0.5, "when": [
               {"feature": "flux_db", "aggregate": "rise", "frames": 4, "ahead": 2, "above": 1, "weight": 1},
-              {"feature": "zcr", "aggregate": "range", "frames": 5, "below": 0.5, "weight": 0.5}]}
+              {"feature": "zcr", "aggregate": "range", "frames": 5, "below": 0.5, "weight": 0.5},
+              {"feature": "crest_db", "aggregate": "mean", "frames": 2, "ahead": 4, "below": 4, "weight": 0.7}]}
             """)
         #expect(try ThresholdClassifier(rules: r).isCompiled)
         let rows = Self.randomRows(r, count: 400, seed: 11)
