@@ -14,9 +14,9 @@ func readFile(_ path: String, kind: String, limit: Int) throws -> [UInt8] {
     do { return try UserFile.bytes(path, kind: kind, limit: limit) } catch { throw ValidationError(error.description) }
 }
 
-/// A text file the user named (16 MB at most), as `readFile` reads it.
+/// A text file the user named (16 MB at most), as `UserFile.text` reads it.
 func readTextFile(_ path: String, kind: String) throws -> String {
-    String(decoding: try readFile(path, kind: kind, limit: 16 << 20), as: UTF8.self)
+    do { return try UserFile.text(path, kind: kind) } catch { throw ValidationError(error.description) }
 }
 
 /// The rules of a file, or the bundled ones, checked against `configuration`'s

@@ -262,7 +262,6 @@ enum Kernels {
     /// `held` bytes).
     final class Scorer: @unchecked Sendable {
         private let handle: OpaquePointer
-        let valueCount: Int, classCount: Int
         /// The bytes each stream keeps for this model.
         let heldCount: Int
 
@@ -311,8 +310,6 @@ enum Kernels {
             try Kernels.check(status)
             guard let handle else { throw Kernels.error(TYMPAN_ENOMEM) }
             self.handle = handle
-            self.valueCount = valueCount
-            classCount = classes.count
             heldCount = tympan_scorer_held_count(handle)
         }
 
